@@ -1,0 +1,59 @@
+// The center: the registry of masters with its WebSocket and admin listeners, as a library.
+//
+// regcenterd is a thin main over this class; tests and embedders run it in-process. Its API
+// mirrors the original Register class: start, stop, the connected masters, and token management.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "center_options.hpp"
+#include "master_info.hpp"
+#include "regcenter/common/net.hpp"
+
+namespace regcenter {
+
+class center_state;
+
+class center {
+public:
+    explicit center(center_options options);
+    ~center();  ///< stops the center if it is running
+    center(const center&) = delete;
+    center& operator=(const center&) = delete;
+
+    /// Binds both listeners and starts the I/O threads. Throws std::system_error whose what()
+    /// names the address when a listener can't be bound (e.g. the port is in use).
+    void start();
+
+    /// Closes every session with 1001 (going away), stops the listeners and joins the threads.
+    /// Idempotent; safe from any thread but the center's own.
+    void stop();
+
+    /// The bound addresses; valid after start(), with the real port when 0 was configured.
+    tcp::endpoint master_endpoint() const;
+    tcp::endpoint admin_endpoint() const;
+
+    /// Authenticated sessions, ordered by connection time.
+    std::vector<master_info> masters() const;
+    std::optional<master_info> master(const std::string& id) const;
+
+    /// Closes one session with close code 4001; false if there is no such session.
+    bool kick(const std::string& id);
+
+    /// Token management. Changing tokens never drops live sessions.
+    void set_tokens(std::vector<std::string> tokens);
+    bool add_token(const std::string& token);  ///< false if it was already present
+    bool remove_token_by_fingerprint(const std::string& fingerprint);
+    std::vector<std::string> token_fingerprints() const;
+
+    /// Replaces the admin token (e.g. on reload).
+    void set_admin_token(std::string token);
+
+private:
+    std::shared_ptr<center_state> state_;
+};
+
+}  // namespace regcenter

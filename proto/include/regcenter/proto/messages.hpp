@@ -1,0 +1,105 @@
+// Messages of wire protocol v1 as C++ values, and the codec that maps them to and from frames.
+//
+// The codec does no I/O: the daemon, the SDK and the tests all call decode() on every text frame
+// they receive and encode() on every message they send, so the three can never disagree.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <boost/json/object.hpp>
+
+namespace regcenter::proto {
+
+/// Labels a master attaches to itself, e.g. {"zone":"eu-1"}; sorted so output is stable.
+using label_map = std::map<std::string, std::string, std::less<>>;
+
+/// master → center: the first message of a session.
+struct auth {
+    std::string token;                ///< empty when the field is missing (then auth fails)
+    std::optional<std::string> name;  ///< a human name; the SDK sends the host name
+    label_map labels;
+    friend bool operator==(const auth&, const auth&) = default;
+};
+
+/// center → master: the session is authenticated.
+struct auth_success {
+    std::string message;
+    std::string session;     ///< 32 lowercase hex digits (128 random bits)
+    double heartbeat = 20;   ///< ping interval in seconds, fractional below one second
+    friend bool operator==(const auth_success&, const auth_success&) = default;
+};
+
+/// center → master: the token was wrong or missing, or a command came before auth.
+struct auth_failed {
+    std::string message;
+    friend bool operator==(const auth_failed&, const auth_failed&) = default;
+};
+
+/// Either side: an application-level ping for peers that can't see WebSocket control frames.
+struct ping {
+    friend bool operator==(const ping&, const ping&) = default;
+};
+
+/// The answer to ping.
+struct pong {
+    friend bool operator==(const pong&, const pong&) = default;
+};
+
+/// master → center: "I am going away on purpose"; the center removes the session at once.
+struct leave {
+    friend bool operator==(const leave&, const leave&) = default;
+};
+
+/// center → master: a request could not be served; the connection stays usable.
+struct error {
+    std::string code;  ///< see protocol.hpp error_code
+    std::string message;
+    friend bool operator==(const error&, const error&) = default;
+};
+
+/// A well-formed message whose cmd this codec doesn't know; kept whole so callers can answer it
+/// ("unknown-command") or hand it to an application callback.
+struct unknown {
+    std::string cmd;
+    boost::json::object body;
+    friend bool operator==(const unknown&, const unknown&) = default;
+};
+
+using message = std::variant<auth, auth_success, auth_failed, ping, pong, leave, error, unknown>;
+
+/// Why a frame is not a valid message; `what` is meant for the peer's "bad-request" error.
+struct decode_error {
+    std::string what;
+};
+
+/// The outcome of decode(): a message, or the reason there is none.
+class decode_result {
+public:
+    decode_result(message m) : value_(std::move(m)) {}
+    decode_result(decode_error e) : value_(std::move(e)) {}
+
+    explicit operator bool() const { return std::holds_alternative<message>(value_); }
+    const message& value() const { return std::get<message>(value_); }
+    message& value() { return std::get<message>(value_); }
+    const decode_error& error() const { return std::get<decode_error>(value_); }
+
+private:
+    std::variant<message, decode_error> value_;
+};
+
+/// Parses one text frame. Never throws for bad input: a frame that isn't a JSON object, lacks a
+/// string "cmd", has a field of the wrong type or breaks a limit yields a decode_error. Fields the
+/// codec doesn't know are ignored, so newer peers can add fields without breaking older ones.
+decode_result decode(std::string_view frame);
+
+/// Serializes a message to one text frame.
+std::string encode(const message& m);
+
+/// The "cmd" value of a message.
+std::string_view command_name(const message& m);
+
+}  // namespace regcenter::proto

@@ -1,0 +1,239 @@
+// Decoding and encoding of protocol v1 messages with Boost.JSON.
+#include <boost/json.hpp>
+
+#include "regcenter/proto/messages.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter::proto {
+namespace json = boost::json;
+namespace {
+
+std::string kind_of(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::null: return "null";
+        case json::kind::bool_: return "a boolean";
+        case json::kind::int64:
+        case json::kind::uint64:
+        case json::kind::double_: return "a number";
+        case json::kind::string: return "a string";
+        case json::kind::array: return "an array";
+        case json::kind::object: return "an object";
+    }
+    return "unknown";
+}
+
+decode_error wrong_type(std::string_view field, std::string_view expected, const json::value& v) {
+    return {"field \"" + std::string(field) + "\" must be " + std::string(expected) + ", not " +
+            kind_of(v)};
+}
+
+decode_error too_long(std::string_view field, std::size_t limit) {
+    return {"field \"" + std::string(field) + "\" is longer than " + std::to_string(limit) +
+            " bytes"};
+}
+
+// Reads an optional string field; returns an error for a present field of another type.
+std::optional<decode_error> optional_string(const json::object& o, std::string_view field,
+                                            std::size_t limit, std::optional<std::string>& out) {
+    const json::value* v = o.if_contains(field);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (!v->is_string()) {
+        return wrong_type(field, "a string", *v);
+    }
+    if (v->get_string().size() > limit) {
+        return too_long(field, limit);
+    }
+    out = std::string(v->get_string());
+    return std::nullopt;
+}
+
+decode_result decode_auth(const json::object& o) {
+    auth m;
+    std::optional<std::string> token;
+    if (auto e = optional_string(o, "token", limits::max_token, token)) {
+        return *e;
+    }
+    m.token = token.value_or("");
+    if (auto e = optional_string(o, "name", limits::max_name, m.name)) {
+        return *e;
+    }
+    if (const json::value* v = o.if_contains("labels"); v != nullptr && !v->is_null()) {
+        if (!v->is_object()) {
+            return wrong_type("labels", "an object of strings", *v);
+        }
+        const json::object& labels = v->get_object();
+        if (labels.size() > limits::max_labels) {
+            return decode_error{"field \"labels\" has more than " +
+                                std::to_string(limits::max_labels) + " entries"};
+        }
+        for (const auto& [key, value] : labels) {
+            const std::string field = "labels." + std::string(key);
+            if (key.empty() || key.size() > limits::max_label_key) {
+                return decode_error{"label keys must be 1 to " +
+                                    std::to_string(limits::max_label_key) + " bytes long"};
+            }
+            if (!value.is_string()) {
+                return wrong_type(field, "a string", value);
+            }
+            if (value.get_string().size() > limits::max_label_value) {
+                return too_long(field, limits::max_label_value);
+            }
+            m.labels.emplace(std::string(key), std::string(value.get_string()));
+        }
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_auth_success(const json::object& o) {
+    auth_success m;
+    std::optional<std::string> text;
+    std::optional<std::string> session;
+    if (auto e = optional_string(o, "message", limits::max_label_value, text)) {
+        return *e;
+    }
+    if (auto e = optional_string(o, "session", limits::max_name, session)) {
+        return *e;
+    }
+    if (!session) {
+        return decode_error{"field \"session\" is missing"};
+    }
+    m.message = text.value_or("");
+    m.session = std::move(*session);
+    if (const json::value* v = o.if_contains("heartbeat")) {
+        if (!v->is_number()) {
+            return wrong_type("heartbeat", "a number", *v);
+        }
+        m.heartbeat = v->to_number<double>();
+        if (!(m.heartbeat > 0)) {
+            return decode_error{"field \"heartbeat\" must be positive"};
+        }
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_text_only(const json::object& o, auto make) {
+    std::optional<std::string> text;
+    if (auto e = optional_string(o, "message", 64 * 1024, text)) {
+        return *e;
+    }
+    return message{make(text.value_or(""))};
+}
+
+decode_result decode_error_message(const json::object& o) {
+    std::optional<std::string> code;
+    std::optional<std::string> text;
+    if (auto e = optional_string(o, "code", limits::max_name, code)) {
+        return *e;
+    }
+    if (auto e = optional_string(o, "message", 64 * 1024, text)) {
+        return *e;
+    }
+    return message{error{code.value_or(""), text.value_or("")}};
+}
+
+}  // namespace
+
+decode_result decode(std::string_view frame) {
+    json::error_code ec;
+    json::value parsed = json::parse(frame, ec);
+    if (ec) {
+        return decode_error{"frame is not valid JSON: " + ec.message()};
+    }
+    if (!parsed.is_object()) {
+        return decode_error{"frame must be a JSON object, not " + kind_of(parsed)};
+    }
+    json::object& o = parsed.get_object();
+    const json::value* cmd_value = o.if_contains("cmd");
+    if (cmd_value == nullptr) {
+        return decode_error{"field \"cmd\" is missing"};
+    }
+    if (!cmd_value->is_string()) {
+        return wrong_type("cmd", "a string", *cmd_value);
+    }
+    const std::string_view name = cmd_value->get_string();
+    if (name == cmd::auth) {
+        return decode_auth(o);
+    }
+    if (name == cmd::auth_success) {
+        return decode_auth_success(o);
+    }
+    if (name == cmd::auth_failed) {
+        return decode_text_only(o, [](std::string t) { return auth_failed{std::move(t)}; });
+    }
+    if (name == cmd::ping) {
+        return message{ping{}};
+    }
+    if (name == cmd::pong) {
+        return message{pong{}};
+    }
+    if (name == cmd::leave) {
+        return message{leave{}};
+    }
+    if (name == cmd::error) {
+        return decode_error_message(o);
+    }
+    unknown u;
+    u.cmd = std::string(name);
+    u.body = std::move(o);
+    return message{std::move(u)};
+}
+
+namespace {
+
+struct encoder {
+    json::object operator()(const auth& m) const {
+        json::object o{{"cmd", cmd::auth}, {"token", m.token}};
+        if (m.name) {
+            o["name"] = *m.name;
+        }
+        if (!m.labels.empty()) {
+            json::object labels;
+            for (const auto& [k, v] : m.labels) {
+                labels[k] = v;
+            }
+            o["labels"] = std::move(labels);
+        }
+        return o;
+    }
+    json::object operator()(const auth_success& m) const {
+        return {{"cmd", cmd::auth_success},
+                {"message", m.message},
+                {"session", m.session},
+                {"heartbeat", m.heartbeat}};
+    }
+    json::object operator()(const auth_failed& m) const {
+        return {{"cmd", cmd::auth_failed}, {"message", m.message}};
+    }
+    json::object operator()(const ping&) const { return {{"cmd", cmd::ping}}; }
+    json::object operator()(const pong&) const { return {{"cmd", cmd::pong}}; }
+    json::object operator()(const leave&) const { return {{"cmd", cmd::leave}}; }
+    json::object operator()(const error& m) const {
+        return {{"cmd", cmd::error}, {"code", m.code}, {"message", m.message}};
+    }
+    json::object operator()(const unknown& m) const {
+        json::object o = m.body;
+        o["cmd"] = m.cmd;
+        return o;
+    }
+};
+
+struct namer {
+    std::string_view operator()(const auth&) const { return cmd::auth; }
+    std::string_view operator()(const auth_success&) const { return cmd::auth_success; }
+    std::string_view operator()(const auth_failed&) const { return cmd::auth_failed; }
+    std::string_view operator()(const ping&) const { return cmd::ping; }
+    std::string_view operator()(const pong&) const { return cmd::pong; }
+    std::string_view operator()(const leave&) const { return cmd::leave; }
+    std::string_view operator()(const error&) const { return cmd::error; }
+    std::string_view operator()(const unknown& m) const { return m.cmd; }
+};
+
+}  // namespace
+
+std::string encode(const message& m) { return json::serialize(std::visit(encoder{}, m)); }
+
+std::string_view command_name(const message& m) { return std::visit(namer{}, m); }
+
+}  // namespace regcenter::proto

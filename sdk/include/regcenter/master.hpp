@@ -1,0 +1,93 @@
+// regcenter::master: the SDK class an application process links to join one or more centers.
+//
+// It mirrors the original Master class: connect to centers, authenticate, reconnect with
+// backoff, report connect/authenticated/close/error events and hand unknown commands to the
+// application. One object serves any number of centers, each over its own WebSocket.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "regcenter/common/net.hpp"
+#include "regcenter/master_config.hpp"
+#include "regcenter/master_error.hpp"
+
+namespace regcenter {
+
+namespace detail {
+class master_impl;
+}
+
+/// One center as connected_centers() reports it.
+struct center_status {
+    std::string address;  ///< "host:port" as given to connect()
+    bool authenticated = false;
+    std::string session;  ///< session id from auth-success; empty unless authenticated
+};
+
+class master {
+public:
+    using connect_handler = std::function<void(const std::string& center)>;
+    using authenticated_handler =
+        std::function<void(const std::string& center, const std::string& session)>;
+    using close_handler = std::function<void(const std::string& center, const std::string& reason)>;
+    using error_handler =
+        std::function<void(boost::system::error_code error, const std::string& context)>;
+    using command_handler =
+        std::function<void(const std::string& cmd, const boost::json::object& message)>;
+
+    /// Runs on its own background thread; callbacks are called on that thread.
+    explicit master(master_config config);
+
+    /// Runs on the caller's io_context; callbacks are called from whatever threads run it.
+    master(net::io_context& ioc, master_config config);
+
+    /// Calls close() and waits (at most close_timeout per center) for the leaves to complete.
+    ~master();
+
+    master(const master&) = delete;
+    master& operator=(const master&) = delete;
+
+    /// Starts the life cycle for one center: connect, auth, then reconnect per the retry
+    /// settings. A second call for the same address is a no-op. Thread-safe.
+    void connect(const std::string& host, std::uint16_t port);
+
+    /// The same from "ws://host:port" or "ws://host:port/v1/master". Throws
+    /// std::invalid_argument for any other form.
+    void connect(std::string_view url);
+
+    /// Leaves every center: sends {"cmd":"leave"}, waits for the center's close (at most
+    /// close_timeout), and stops reconnecting. Non-blocking and thread-safe; close handlers run
+    /// as the centers confirm.
+    void close();
+
+    /// Blocks until every center link has finished after close(), or `timeout` passes; returns
+    /// whether all finished. Must not be called from a thread running the master's io_context.
+    bool wait_closed(std::chrono::milliseconds timeout);
+
+    /// Snapshot of the centers this master is connected to (TCP + WebSocket up).
+    std::vector<center_status> connected_centers() const;
+
+    /// Changes the retry settings for future attempts. Thread-safe.
+    void set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay);
+
+    /// Event callbacks. Set them before connect(); they are not synchronized with running links.
+    void on_connect(connect_handler h);
+    void on_authenticated(authenticated_handler h);
+    void on_close(close_handler h);
+    void on_error(error_handler h);
+    void on_command(command_handler h);
+
+private:
+    std::shared_ptr<detail::master_impl> impl_;
+};
+
+}  // namespace regcenter
