@@ -1,1 +1,133 @@
-// placeholder
+// Start and stop of a center: listeners, I/O threads, sweep, graceful shutdown.
+#include "center.hpp"
+
+#include <thread>
+
+#include "admin_session.hpp"
+#include "center_state.hpp"
+#include "listener.hpp"
+#include "logging.hpp"
+#include "master_handshake.hpp"
+#include "master_session.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter {
+namespace {
+// How long stop() lets masters answer the closing handshake before the sockets are cut.
+constexpr std::chrono::milliseconds shutdown_grace{2000};
+}  // namespace
+
+struct center::impl {
+    explicit impl(center_options options) : state(std::move(options)) {}
+
+    center_state state;
+    std::shared_ptr<listener> master_listener;
+    std::shared_ptr<listener> admin_listener;
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<std::thread> threads;
+    bool running = false;
+};
+
+center::center(center_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+center::~center() { stop(); }
+
+center_state& center::state() { return impl_->state; }
+
+void center::start() {
+    if (impl_->running) {
+        return;
+    }
+    center_state& state = impl_->state;
+    const center_options& opt = state.options();
+    // Both endpoints are bound before anything runs, so a bad address fails start() cleanly.
+    const tcp::endpoint master_ep = parse_listen_address(opt.listen);
+    const tcp::endpoint admin_ep = parse_listen_address(opt.admin_listen);
+    impl_->master_listener = std::make_shared<listener>(
+        state.io(), master_ep, "masters", [&state](tcp::socket socket) {
+            std::make_shared<master_handshake>(std::move(socket), state)->run();
+        });
+    impl_->admin_listener = std::make_shared<listener>(
+        state.io(), admin_ep, "the admin API", [&state](tcp::socket socket) {
+            std::make_shared<admin_session>(std::move(socket), state)->run();
+        });
+    impl_->master_listener->run();
+    impl_->admin_listener->run();
+    state.start_sweep();
+    impl_->work.emplace(state.io().get_executor());
+    for (unsigned i = 0; i < std::max(1u, opt.threads); ++i) {
+        impl_->threads.emplace_back([&state] { state.io().run(); });
+    }
+    impl_->running = true;
+    logging::notice("center listening",
+                    {{"MASTERS_ADDR", to_string(master_endpoint())},
+                     {"ADMIN_ADDR", to_string(admin_endpoint())},
+                     {"HEARTBEAT", format_duration(opt.heartbeat_interval)}});
+}
+
+void center::stop() {
+    if (!impl_->running) {
+        return;
+    }
+    impl_->running = false;
+    center_state& state = impl_->state;
+    state.stop_accepting();
+    impl_->master_listener->stop();
+    impl_->admin_listener->stop();
+    const auto sessions = state.sessions().connections();
+    for (const auto& session : sessions) {
+        session->close(proto::close_code::going_away, "center shutting down",
+                       disconnect_reason::shutdown);
+    }
+    if (!state.sessions().wait_until_empty(shutdown_grace)) {
+        logging::warning("masters did not finish the closing handshake in time, cutting them",
+                         {{"COUNT", std::to_string(state.sessions().connection_count())}});
+        for (const auto& session : state.sessions().connections()) {
+            session->abort(disconnect_reason::shutdown);
+        }
+        state.sessions().wait_until_empty(std::chrono::milliseconds(200));
+    }
+    state.stop_sweep();
+    impl_->work.reset();
+    state.io().stop();
+    for (auto& t : impl_->threads) {
+        t.join();
+    }
+    impl_->threads.clear();
+    state.sessions().clear();
+    logging::notice("center stopped", {{"SESSIONS_CLOSED", std::to_string(sessions.size())}});
+}
+
+tcp::endpoint center::master_endpoint() const { return impl_->master_listener->local_endpoint(); }
+
+tcp::endpoint center::admin_endpoint() const { return impl_->admin_listener->local_endpoint(); }
+
+std::vector<master_info> center::masters() const { return impl_->state.master_list(); }
+
+std::optional<master_info> center::master(const std::string& id) const {
+    auto session = impl_->state.sessions().find_master(id);
+    if (!session) {
+        return std::nullopt;
+    }
+    return session->info();
+}
+
+bool center::kick(const std::string& id) { return impl_->state.kick(id); }
+
+void center::set_tokens(std::vector<std::string> tokens) {
+    impl_->state.tokens().replace(std::move(tokens));
+}
+
+bool center::add_token(const std::string& token) { return impl_->state.tokens().add(token); }
+
+bool center::remove_token_by_fingerprint(const std::string& fingerprint) {
+    return impl_->state.tokens().remove_by_fingerprint(fingerprint);
+}
+
+std::vector<std::string> center::token_fingerprints() const {
+    return impl_->state.tokens().fingerprints();
+}
+
+void center::set_admin_token(std::string token) { impl_->state.set_admin_token(std::move(token)); }
+
+}  // namespace regcenter

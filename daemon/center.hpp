@@ -52,8 +52,12 @@ public:
     /// Replaces the admin token (e.g. on reload).
     void set_admin_token(std::string token);
 
+    /// The shared state, for embedders and tests that need more than this facade.
+    class center_state& state();
+
 private:
-    std::shared_ptr<center_state> state_;
+    struct impl;
+    std::unique_ptr<impl> impl_;
 };
 
 }  // namespace regcenter

@@ -1,1 +1,116 @@
-// placeholder
+// The sweep: one timer for all sessions instead of one per session.
+#include "center_state.hpp"
+
+#include <algorithm>
+
+#include "logging.hpp"
+#include "master_session.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter {
+
+center_state::center_state(center_options options)
+    : options_(std::move(options)),
+      tokens_(options_.auth_tokens),
+      admin_token_(options_.admin_token) {}
+
+std::string center_state::admin_token() const {
+    std::lock_guard lock(admin_token_mutex_);
+    return admin_token_;
+}
+
+void center_state::set_admin_token(std::string token) {
+    std::lock_guard lock(admin_token_mutex_);
+    admin_token_ = std::move(token);
+}
+
+std::vector<master_info> center_state::master_list() const {
+    std::vector<master_info> out;
+    for (const auto& session : registry_.masters()) {
+        out.push_back(session->info());
+    }
+    std::sort(out.begin(), out.end(), [](const master_info& a, const master_info& b) {
+        return std::tie(a.connected_at, a.id) < std::tie(b.connected_at, b.id);
+    });
+    return out;
+}
+
+bool center_state::kick(const std::string& id) {
+    auto session = registry_.find_master(id);
+    if (!session) {
+        return false;
+    }
+    session->close(proto::close_code::kicked, "kicked by operator", disconnect_reason::kicked);
+    return true;
+}
+
+std::chrono::steady_clock::duration center_state::sweep_period() const {
+    using namespace std::chrono;
+    const steady_clock::duration shortest =
+        std::min({duration_cast<steady_clock::duration>(options_.auth_timeout),
+                  duration_cast<steady_clock::duration>(options_.heartbeat_interval),
+                  duration_cast<steady_clock::duration>(options_.heartbeat_timeout -
+                                                        options_.heartbeat_interval)});
+    return std::clamp<steady_clock::duration>(shortest / 4, milliseconds(5), seconds(1));
+}
+
+void center_state::start_sweep() {
+    sweep_timer_ = std::make_unique<net::steady_timer>(ioc_);
+    sweeping_ = true;
+    schedule_sweep();
+}
+
+void center_state::stop_sweep() {
+    sweeping_ = false;
+    if (sweep_timer_) {
+        net::post(ioc_, [this] { sweep_timer_->cancel(); });
+    }
+}
+
+void center_state::schedule_sweep() {
+    sweep_timer_->expires_after(sweep_period());
+    sweep_timer_->async_wait([this](beast::error_code ec) {
+        if (ec || !sweeping_) {
+            return;
+        }
+        sweep();
+        schedule_sweep();
+    });
+}
+
+void center_state::sweep() {
+    using clock = master_session::clock;
+    const clock::time_point now = clock::now();
+    const auto auth_timeout = std::chrono::duration_cast<clock::duration>(options_.auth_timeout);
+    const auto interval = std::chrono::duration_cast<clock::duration>(options_.heartbeat_interval);
+    const auto timeout = std::chrono::duration_cast<clock::duration>(options_.heartbeat_timeout);
+
+    // The snapshot is taken under the registry lock; every action below is posted to the
+    // session's own strand, so the sweep never waits on a session.
+    for (const auto& session : registry_.connections()) {
+        if (session->closing()) {
+            continue;
+        }
+        if (!session->authenticated()) {
+            if (now - session->connected_at_steady() >= auth_timeout) {
+                logging::warning("no authentication in time, closing with 1008",
+                                 {{"REMOTE_ADDR", session->remote()},
+                                  {"EVENT", "auth-timeout"}});
+                session->close(proto::close_code::policy_violation, "authentication timeout",
+                               disconnect_reason::auth_timeout);
+            }
+            continue;
+        }
+        const clock::time_point last_seen = session->last_seen();
+        if (now - last_seen >= timeout) {
+            // The peer has not answered a ping for heartbeat.timeout: it will not answer a
+            // closing handshake either.
+            session->abort(disconnect_reason::heartbeat_timeout);
+        } else if (now - last_seen >= interval && session->last_pinged() < last_seen) {
+            session->mark_pinged(now);
+            session->ping();
+        }
+    }
+}
+
+}  // namespace regcenter

@@ -1,1 +1,116 @@
-// placeholder
+// The accept loop; it survives running out of file descriptors instead of spinning or dying.
+#include "listener.hpp"
+
+#include <stdexcept>
+
+#include "logging.hpp"
+
+namespace regcenter {
+
+tcp::endpoint parse_listen_address(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+        throw std::invalid_argument("\"" + text + "\" is not an address of the form host:port");
+    }
+    std::string host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    const std::string port_text = text.substr(colon + 1);
+    unsigned long port = 0;
+    try {
+        std::size_t used = 0;
+        port = std::stoul(port_text, &used);
+        if (used != port_text.size() || port > 65535) {
+            throw std::out_of_range("port");
+        }
+    } catch (const std::exception&) {
+        throw std::invalid_argument("\"" + text + "\" has an invalid port");
+    }
+    beast::error_code ec;
+    const auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (ec) {
+        throw std::invalid_argument("\"" + text + "\": \"" + host + "\" is not an IP address");
+    }
+    return {address, static_cast<unsigned short>(port)};
+}
+
+std::string to_string(const tcp::endpoint& ep) {
+    const auto address = ep.address();
+    std::string host = address.to_string();
+    if (address.is_v6()) {
+        host = "[" + host + "]";
+    }
+    return host + ":" + std::to_string(ep.port());
+}
+
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::string what,
+                   on_accept_fn on_accept)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()),
+      what_(std::move(what)),
+      on_accept_(std::move(on_accept)) {
+    auto fail = [&](beast::error_code ec, const char* step) {
+        throw std::system_error(ec, "cannot listen for " + what_ + " on " +
+                                        regcenter::to_string(endpoint) + " (" + step + ")");
+    };
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec) {
+        fail(ec, "open");
+    }
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec) {
+        fail(ec, "set_option");
+    }
+    acceptor_.bind(endpoint, ec);
+    if (ec) {
+        fail(ec, "bind");
+    }
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        fail(ec, "listen");
+    }
+    endpoint_ = acceptor_.local_endpoint();
+}
+
+void listener::run() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+}
+
+void listener::stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        beast::error_code ignored;
+        self->acceptor_.close(ignored);
+        self->retry_timer_.cancel();
+    });
+}
+
+void listener::do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+        return;
+    }
+    if (ec) {
+        // EMFILE/ENFILE and friends: the pending connection stays in the backlog; accepting
+        // again at once would spin, so wait a little and let sessions close.
+        logging::error("accept failed, retrying in 100 ms",
+                       {{"LISTENER", what_}, {"ERROR", ec.message()}});
+        retry_timer_.expires_after(std::chrono::milliseconds(100));
+        retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+            if (!wait_ec) {
+                self->do_accept();
+            }
+        });
+        return;
+    }
+    on_accept_(std::move(socket));
+    do_accept();
+}
+
+}  // namespace regcenter

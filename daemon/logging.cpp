@@ -1,1 +1,136 @@
-// placeholder
+// Boost.Log plumbing: a severity logger, a console sink and a formatter that appends the fields.
+#include "logging.hpp"
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+
+#include <boost/core/null_deleter.hpp>
+#include <boost/log/attributes/value_extraction.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
+#include <boost/log/sinks/text_ostream_backend.hpp>
+#include <boost/log/sources/record_ostream.hpp>
+#include <boost/log/sources/severity_logger.hpp>
+#include <boost/log/utility/formatting_ostream.hpp>
+
+#include "regcenter/common/time_format.hpp"
+
+namespace regcenter::logging {
+namespace bl = boost::log;
+namespace {
+
+// Filtering by an atomic instead of a Boost.Log filter keeps disabled levels nearly free and
+// lets SIGHUP change the level without touching the sink.
+std::atomic<int> g_min_level{static_cast<int>(level::info)};
+std::once_flag g_init_once;
+
+// Fields of one record, in order, as a single attribute value.
+struct field_list {
+    std::string text;  // " KEY=value KEY2=value2"
+    std::vector<std::pair<std::string, std::string>> pairs;
+};
+
+const char* level_name(level l) {
+    switch (l) {
+        case level::error: return "error";
+        case level::warning: return "warning";
+        case level::notice: return "notice";
+        case level::info: return "info";
+        case level::debug: return "debug";
+    }
+    return "?";
+}
+
+// Values are quoted only when they need it, so common lines stay easy to read and grep.
+void append_value(std::string& out, std::string_view value) {
+    const bool plain = !value.empty() && value.find_first_of(" \"=\t\n") == std::string_view::npos;
+    if (plain) {
+        out += value;
+        return;
+    }
+    out += '"';
+    for (char c : value) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += (c == '\n') ? ' ' : c;
+    }
+    out += '"';
+}
+
+void format_record(const bl::record_view& rec, bl::formatting_ostream& out) {
+    const auto sev = bl::extract<level>("Severity", rec);
+    const auto fields = bl::extract<field_list>("Fields", rec);
+    out << format_rfc3339(std::chrono::system_clock::now()) << ' '
+        << (sev ? level_name(*sev) : "info") << ' ' << rec[bl::expressions::smessage];
+    if (fields) {
+        out << fields->text;
+    }
+}
+
+bl::sources::severity_logger_mt<level>& logger() {
+    static bl::sources::severity_logger_mt<level> instance;
+    return instance;
+}
+
+void install_console_sink() {
+    std::call_once(g_init_once, [] {
+        using backend_t = bl::sinks::text_ostream_backend;
+        auto backend = boost::make_shared<backend_t>();
+        backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
+        backend->auto_flush(true);
+        auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
+        sink->set_formatter(&format_record);
+        bl::core::get()->add_sink(sink);
+    });
+}
+
+}  // namespace
+
+void init(level min_level) {
+    set_level(min_level);
+    install_console_sink();
+}
+
+void set_level(level min_level) { g_min_level.store(static_cast<int>(min_level)); }
+
+std::optional<level> parse_level(std::string_view name) {
+    for (level l : {level::error, level::warning, level::notice, level::info, level::debug}) {
+        if (name == level_name(l)) {
+            return l;
+        }
+    }
+    return std::nullopt;
+}
+
+void write(level lvl, std::string_view message, std::initializer_list<field> fields) {
+    if (static_cast<int>(lvl) > g_min_level.load(std::memory_order_relaxed)) {
+        return;
+    }
+    install_console_sink();  // embedders and tests that never called init() get the same format
+    auto& lg = logger();
+    bl::record rec = lg.open_record(bl::keywords::severity = lvl);
+    if (!rec) {
+        return;
+    }
+    if (fields.size() != 0) {
+        field_list list;
+        for (const field& f : fields) {
+            list.text += ' ';
+            list.text += f.key;
+            list.text += '=';
+            append_value(list.text, f.value);
+            list.pairs.emplace_back(std::string(f.key), std::string(f.value));
+        }
+        rec.attribute_values().insert(
+            "Fields", bl::attributes::make_attribute_value(std::move(list)));
+    }
+    bl::record_ostream stream(rec);
+    stream << message;
+    stream.flush();
+    lg.push_record(std::move(rec));
+}
+
+}  // namespace regcenter::logging

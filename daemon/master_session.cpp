@@ -1,1 +1,389 @@
-// placeholder
+// A master's session: auth state machine, read loop and the single-writer queue.
+#include "master_session.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+
+#include "center_state.hpp"
+#include "logging.hpp"
+#include "regcenter/common/random_id.hpp"
+#include "regcenter/common/units.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter {
+namespace {
+
+// Read buffers that grew past this for one large frame are given back once it is handled, so an
+// idle session holds no large buffer.
+constexpr std::size_t idle_buffer_limit = 16 * 1024;
+
+bool is_normal_end(const beast::error_code& ec) {
+    return ec == net::error::operation_aborted || ec == websocket::error::closed ||
+           ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == beast::error::timeout;
+}
+
+template <class... T>
+struct overloaded : T... {
+    using T::operator()...;
+};
+
+}  // namespace
+
+master_session::master_session(beast::tcp_stream&& stream, center_state& state,
+                               std::string remote,
+                               std::chrono::system_clock::time_point connected_at)
+    : ws_(std::move(stream)),
+      state_(state),
+      remote_(std::move(remote)),
+      connected_at_(connected_at),
+      connected_steady_(clock::now()),
+      last_seen_(clock::now().time_since_epoch().count()) {
+    // The WebSocket layer enforces its own deadlines; the HTTP read deadline must not linger.
+    beast::get_lowest_layer(ws_).expires_never();
+}
+
+master_session::~master_session() { state_.sessions().remove_connection(this); }
+
+void master_session::start(http::request<http::string_body> upgrade) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), req = std::move(upgrade)] {
+        const auto& opt = self->state_.options();
+        // Idle detection is the center's sweep (one timer for all sessions), so Beast's own
+        // idle timeout and keep-alive pings stay off; its handshake timeout bounds the opening
+        // and closing handshakes.
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout =
+            std::min<std::chrono::steady_clock::duration>(opt.auth_timeout, std::chrono::seconds(5));
+        timeouts.idle_timeout = websocket::stream_base::none();
+        timeouts.keep_alive_pings = false;
+        self->ws_.set_option(timeouts);
+        self->ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+            res.set(http::field::server, "regcenterd/0.1");
+        }));
+        self->ws_.read_message_max(opt.max_message);
+        self->ws_.control_callback(
+            [raw = self.get()](websocket::frame_type, std::string_view) { raw->touch(); });
+        self->ws_.async_accept(req,
+                               beast::bind_front_handler(&master_session::on_accept, self));
+    });
+}
+
+void master_session::on_accept(beast::error_code ec) {
+    if (ec) {
+        logging::debug("websocket handshake failed",
+                       {{"REMOTE_ADDR", remote_}, {"ERROR", ec.message()}});
+        return finish(ec);
+    }
+    if (phase_ == phase::closing) {
+        return abort(reason_.value_or(disconnect_reason::shutdown));
+    }
+    phase_ = phase::awaiting_auth;
+    touch();
+    logging::debug("master connected", {{"REMOTE_ADDR", remote_}});
+    do_read();
+}
+
+void master_session::do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&master_session::on_read, shared_from_this()));
+}
+
+void master_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+        if (ec == websocket::error::message_too_big) {
+            logging::warning("frame too big, closing with 1009",
+                             {{"SESSION_ID", id_},
+                              {"REMOTE_ADDR", remote_},
+                              {"LIMIT", std::to_string(state_.options().max_message)}});
+            reason_ = reason_.value_or(disconnect_reason::protocol_error);
+        }
+        return finish(ec);
+    }
+    touch();
+    if (phase_ == phase::closing) {
+        buffer_.consume(buffer_.size());
+        return do_read();  // drain until the peer answers our close
+    }
+    if (!ws_.got_text()) {
+        buffer_.consume(buffer_.size());
+        logging::warning("binary frame where text is expected, closing with 1003",
+                         {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}});
+        start_close(proto::close_code::unsupported_data, "binary frames are not accepted",
+                    disconnect_reason::protocol_error);
+        return do_read();
+    }
+    const auto data = buffer_.cdata();
+    on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    buffer_.consume(buffer_.size());
+    release_idle_buffer();
+    do_read();
+}
+
+void master_session::on_frame(std::string_view text) {
+    proto::decode_result decoded = proto::decode(text);
+    if (!decoded) {
+        logging::debug("bad request", {{"SESSION_ID", id_},
+                                       {"REMOTE_ADDR", remote_},
+                                       {"ERROR", decoded.error().what}});
+        return send(proto::error{std::string(proto::error_code::bad_request),
+                                 decoded.error().what});
+    }
+    proto::message& m = decoded.value();
+    if (phase_ == phase::authenticated) {
+        return handle_authenticated(m);
+    }
+    // Before auth only auth and the application-level ping are served; nothing else counts as
+    // a failed attempt, so a confused client can't lock itself out by talking too early.
+    std::visit(overloaded{
+                   [&](proto::auth& a) { on_auth(a); },
+                   [&](proto::ping&) { send(proto::pong{}); },
+                   [&](proto::pong&) {},
+                   [&](auto&) {
+                       send(proto::auth_failed{std::string(proto::text::auth_required)});
+                   },
+               },
+               m);
+}
+
+void master_session::on_auth(proto::auth& m) {
+    if (!state_.tokens().accepts(m.token)) {
+        ++auth_failures_;
+        const unsigned max_failures = state_.options().auth_max_failures;
+        logging::warning("authentication failed",
+                         {{"REMOTE_ADDR", remote_},
+                          {"EVENT", "auth-failed"},
+                          {"ATTEMPT", std::to_string(auth_failures_)},
+                          {"MAX_ATTEMPTS", std::to_string(max_failures)}});
+        send(proto::auth_failed{std::string(proto::text::invalid_token)});
+        if (auth_failures_ >= max_failures) {
+            start_close(proto::close_code::policy_violation, "too many authentication failures",
+                        disconnect_reason::auth_failures);
+        }
+        return;
+    }
+    name_ = m.name.value_or("");
+    labels_ = std::move(m.labels);
+    authenticated_at_ = std::chrono::system_clock::now();
+    do {
+        id_ = random_hex_id(16);
+    } while (!state_.sessions().add_master(id_, shared_from_this()));
+    phase_ = phase::authenticated;
+    authenticated_.store(true, std::memory_order_release);
+    logging::info("master authenticated", {{"SESSION_ID", id_},
+                                           {"MASTER_NAME", name_},
+                                           {"REMOTE_ADDR", remote_},
+                                           {"EVENT", "auth-success"}});
+    send(proto::auth_success{std::string(proto::text::auth_successful), id_,
+                             to_seconds(state_.options().heartbeat_interval)});
+}
+
+void master_session::handle_authenticated(proto::message& m) {
+    std::visit(
+        overloaded{
+            [&](proto::auth&) {
+                send(proto::error{std::string(proto::error_code::bad_request),
+                                  "already authenticated"});
+            },
+            [&](proto::ping&) { send(proto::pong{}); },
+            [&](proto::pong&) {},
+            [&](proto::leave&) {
+                start_close(proto::close_code::normal, "left", disconnect_reason::left);
+            },
+            [&](proto::error& e) {
+                logging::debug("master reported an error", {{"SESSION_ID", id_},
+                                                            {"CODE", e.code},
+                                                            {"ERROR", e.message}});
+            },
+            [&](proto::unknown& u) {
+                send(proto::error{std::string(proto::error_code::unknown_command),
+                                  "unknown command \"" + u.cmd + "\""});
+            },
+            [&](auto& other) {
+                send(proto::error{std::string(proto::error_code::bad_request),
+                                  "\"" + std::string(proto::command_name(other)) +
+                                      "\" is sent by the center, not by masters"});
+            },
+        },
+        m);
+}
+
+void master_session::send(const proto::message& m) {
+    send(std::make_shared<const std::string>(proto::encode(m)));
+}
+
+void master_session::send(frame f) {
+    net::dispatch(ws_.get_executor(),
+                  [self = shared_from_this(), f = std::move(f)]() mutable {
+                      self->enqueue(std::move(f));
+                  });
+}
+
+void master_session::enqueue(frame f) {
+    if (phase_ == phase::closing || finished_) {
+        return;
+    }
+    queued_bytes_ += f->size();
+    queue_.push_back(std::move(f));
+    if (queued_bytes_ > state_.options().max_write_queue) {
+        // The peer has stopped reading; a closing handshake would queue behind the stuck write,
+        // so the connection is cut.
+        logging::warning("master does not read fast enough, dropping it",
+                         {{"SESSION_ID", id_},
+                          {"REMOTE_ADDR", remote_},
+                          {"QUEUED_BYTES", std::to_string(queued_bytes_)}});
+        return abort(disconnect_reason::slow_consumer);
+    }
+    if (queue_.size() == 1) {
+        do_write();
+    }
+}
+
+void master_session::do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front()),
+                    beast::bind_front_handler(&master_session::on_write, shared_from_this()));
+}
+
+void master_session::on_write(beast::error_code ec, std::size_t) {
+    if (ec) {
+        return finish(ec);
+    }
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+    if (!queue_.empty()) {
+        return do_write();
+    }
+    if (phase_ == phase::closing && pending_close_) {
+        do_close();
+    }
+}
+
+void master_session::close(std::uint16_t code, std::string reason, disconnect_reason why) {
+    net::dispatch(ws_.get_executor(),
+                  [self = shared_from_this(), code, reason = std::move(reason), why]() mutable {
+                      self->start_close(code, std::move(reason), why);
+                  });
+}
+
+void master_session::start_close(std::uint16_t code, std::string reason, disconnect_reason why) {
+    if (phase_ == phase::closing || finished_) {
+        return;
+    }
+    const bool handshake_done = phase_ != phase::handshake;
+    phase_ = phase::closing;
+    closing_ = true;
+    deregister(why);
+    if (!handshake_done) {
+        return;  // on_accept sees the closing phase and ends the connection
+    }
+    websocket::close_reason close_reason(code);
+    reason.resize(std::min(reason.size(), close_reason.reason.max_size()));
+    close_reason.reason.assign(reason.data(), reason.size());
+    pending_close_ = close_reason;
+    // Frames queued before the close (auth-failed, a last error) still go out first.
+    if (queue_.empty()) {
+        do_close();
+    }
+}
+
+void master_session::do_close() {
+    websocket::close_reason reason = *pending_close_;
+    pending_close_.reset();
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
+        self->finish(ec);
+    });
+}
+
+void master_session::abort(disconnect_reason why) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), why] {
+        self->deregister(why);
+        self->phase_ = phase::closing;
+        self->closing_ = true;
+        self->queue_.clear();
+        self->queued_bytes_ = 0;
+        self->pending_close_.reset();
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(self->ws_).close();
+    });
+}
+
+void master_session::ping() {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+        if (self->ping_in_flight_ || self->phase_ != phase::authenticated) {
+            return;
+        }
+        self->ping_in_flight_ = true;
+        self->ws_.async_ping({}, [self](beast::error_code) { self->ping_in_flight_ = false; });
+    });
+}
+
+void master_session::deregister(disconnect_reason why) {
+    if (!reason_) {
+        reason_ = why;
+    }
+    if (!authenticated_.load(std::memory_order_relaxed) || deregistered_) {
+        return;
+    }
+    deregistered_ = true;
+    state_.sessions().remove_master(id_);
+    const auto lvl = (*reason_ == disconnect_reason::heartbeat_timeout ||
+                      *reason_ == disconnect_reason::slow_consumer ||
+                      *reason_ == disconnect_reason::protocol_error)
+                         ? logging::level::warning
+                         : logging::level::info;
+    logging::write(lvl, "master disconnected",
+                   {{"SESSION_ID", id_},
+                    {"MASTER_NAME", name_},
+                    {"REMOTE_ADDR", remote_},
+                    {"EVENT", "disconnect"},
+                    {"REASON", to_string(*reason_)}});
+}
+
+void master_session::finish(beast::error_code ec) {
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    if (ec && !is_normal_end(ec) && ec != websocket::error::message_too_big) {
+        logging::debug("connection error", {{"SESSION_ID", id_},
+                                            {"REMOTE_ADDR", remote_},
+                                            {"ERROR", ec.message()}});
+    }
+    deregister(reason_.value_or(disconnect_reason::closed));
+    if (!authenticated_.load(std::memory_order_relaxed) && reason_ &&
+        *reason_ != disconnect_reason::closed) {
+        logging::info("connection closed before authentication",
+                      {{"REMOTE_ADDR", remote_}, {"REASON", to_string(*reason_)}});
+    }
+    queue_.clear();
+    queued_bytes_ = 0;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    state_.sessions().remove_connection(this);
+}
+
+void master_session::touch() {
+    last_seen_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+void master_session::release_idle_buffer() {
+    if (buffer_.capacity() > idle_buffer_limit) {
+        buffer_.shrink_to_fit();
+    }
+}
+
+master_info master_session::info() const {
+    master_info out;
+    out.id = id_;
+    out.name = name_;
+    out.labels = labels_;
+    out.remote = remote_;
+    out.connected_at = connected_at_;
+    out.authenticated_at = authenticated_at_;
+    // last_seen is steady-clock; shown as wall-clock by its age.
+    const auto age = clock::now() - last_seen();
+    out.last_seen_at = std::chrono::system_clock::now() -
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
+    return out;
+}
+
+}  // namespace regcenter

@@ -1,4 +1,6 @@
 // Decoding and encoding of protocol v1 messages with Boost.JSON.
+#include <cmath>
+
 #include <boost/json.hpp>
 
 #include "regcenter/proto/messages.hpp"
@@ -198,10 +200,15 @@ struct encoder {
         return o;
     }
     json::object operator()(const auth_success& m) const {
+        // Whole seconds go out as integers ("heartbeat":20, not 2E1) for readers that expect them.
+        json::value heartbeat = m.heartbeat;
+        if (m.heartbeat == std::floor(m.heartbeat) && m.heartbeat < 1e15) {
+            heartbeat = static_cast<std::int64_t>(m.heartbeat);
+        }
         return {{"cmd", cmd::auth_success},
                 {"message", m.message},
                 {"session", m.session},
-                {"heartbeat", m.heartbeat}};
+                {"heartbeat", std::move(heartbeat)}};
     }
     json::object operator()(const auth_failed& m) const {
         return {{"cmd", cmd::auth_failed}, {"message", m.message}};

@@ -1,0 +1,69 @@
+// Admin connections time out when idle so that a forgotten client can't hold a socket forever.
+#include "admin_session.hpp"
+
+#include "admin_api.hpp"
+#include "center_state.hpp"
+#include "logging.hpp"
+
+namespace regcenter {
+namespace {
+constexpr std::chrono::seconds admin_read_timeout{30};
+}
+
+admin_session::admin_session(tcp::socket&& socket, center_state& state)
+    : stream_(std::move(socket)), state_(state) {}
+
+void admin_session::run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&admin_session::do_read, shared_from_this()));
+}
+
+void admin_session::do_read() {
+    parser_.emplace();
+    parser_->body_limit(state_.options().max_admin_body);
+    stream_.expires_after(admin_read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&admin_session::on_read, shared_from_this()));
+}
+
+void admin_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        return;
+    }
+    std::shared_ptr<http_response> response;
+    if (ec) {
+        const bool too_big = ec == http::error::body_limit;
+        response = std::make_shared<http_response>(error_response(
+            too_big ? http::status::payload_too_large : http::status::bad_request,
+            too_big ? "payload-too-large" : "bad-request",
+            too_big ? "request body over " + std::to_string(state_.options().max_admin_body) +
+                          " bytes"
+                    : "malformed HTTP request: " + ec.message()));
+    } else {
+        response = std::make_shared<http_response>(
+            handle_admin_request(state_, parser_->get()));
+        logging::debug("admin request", {{"METHOD", parser_->get().method_string()},
+                                         {"TARGET", parser_->get().target()},
+                                         {"STATUS", std::to_string(response->result_int())}});
+    }
+    const bool keep_alive = !ec && response->keep_alive();
+    response_ = response;
+    http::async_write(stream_, *response,
+                      beast::bind_front_handler(&admin_session::on_write, shared_from_this(),
+                                                keep_alive));
+}
+
+void admin_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+    response_.reset();
+    if (ec || !keep_alive) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        return;
+    }
+    do_read();
+}
+
+}  // namespace regcenter

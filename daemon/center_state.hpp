@@ -1,0 +1,66 @@
+// What every part of a running center shares: options, tokens, the registry, the I/O context,
+// and the sweep that enforces auth timeouts and heartbeats.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "center_options.hpp"
+#include "master_info.hpp"
+#include "registry.hpp"
+#include "regcenter/common/net.hpp"
+#include "token_store.hpp"
+
+namespace regcenter {
+
+class center_state {
+public:
+    explicit center_state(center_options options);
+
+    const center_options& options() const { return options_; }
+    net::io_context& io() { return ioc_; }
+    registry& sessions() { return registry_; }
+    token_store& tokens() { return tokens_; }
+
+    std::string admin_token() const;
+    void set_admin_token(std::string token);
+
+    /// Authenticated sessions, ordered by connection time then id.
+    std::vector<master_info> master_list() const;
+
+    /// Closes one authenticated session with 4001 (kicked); false if there is no such session.
+    bool kick(const std::string& id);
+
+    /// False once shutdown began: new connections are turned away.
+    bool accepting() const { return accepting_.load(); }
+    void stop_accepting() { accepting_.store(false); }
+
+    /// Starts the periodic sweep over all connections (auth deadline, pings, evictions).
+    void start_sweep();
+    void stop_sweep();
+
+    /// How often the sweep runs: a quarter of the shortest deadline it enforces, within
+    /// [5 ms, 1 s], so deadlines are met to within a quarter of themselves.
+    std::chrono::steady_clock::duration sweep_period() const;
+
+private:
+    void schedule_sweep();
+    void sweep();
+
+    center_options options_;
+    token_store tokens_;
+    mutable std::mutex admin_token_mutex_;
+    std::string admin_token_;
+    std::atomic<bool> accepting_{true};
+    std::atomic<bool> sweeping_{false};
+    registry registry_;
+    // Declared last so it is destroyed first: handlers it still holds may own sessions whose
+    // destructors use the registry above.
+    net::io_context ioc_;
+    std::unique_ptr<net::steady_timer> sweep_timer_;
+};
+
+}  // namespace regcenter

@@ -1,0 +1,48 @@
+// Accepts TCP connections on one address and hands each socket to a callback.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "regcenter/common/net.hpp"
+
+namespace regcenter {
+
+/// Parses "host:port" or "[v6]:port" into an endpoint; throws std::invalid_argument naming the
+/// text when it is not an address of that form (host names are not resolved).
+tcp::endpoint parse_listen_address(const std::string& text);
+
+/// "ip:port", with brackets for IPv6, as the registry and logs show addresses.
+std::string to_string(const tcp::endpoint& ep);
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+    /// Called on the new socket's strand for each accepted connection.
+    using on_accept_fn = std::function<void(tcp::socket socket)>;
+
+    /// Binds and listens; throws std::system_error whose what() names `what` and the address,
+    /// e.g. "cannot listen for masters on 127.0.0.1:8010: Address already in use".
+    listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::string what,
+             on_accept_fn on_accept);
+
+    void run();
+
+    /// Stops accepting; connections already accepted are unaffected. Thread-safe.
+    void stop();
+
+    tcp::endpoint local_endpoint() const { return endpoint_; }
+
+private:
+    void do_accept();
+    void on_accept(beast::error_code ec, tcp::socket socket);
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    net::steady_timer retry_timer_;
+    std::string what_;
+    on_accept_fn on_accept_;
+    tcp::endpoint endpoint_;
+};
+
+}  // namespace regcenter

@@ -1,0 +1,118 @@
+// One master's WebSocket: the read loop, the write queue, authentication and heartbeat state.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "disconnect_reason.hpp"
+#include "master_info.hpp"
+#include "regcenter/common/net.hpp"
+#include "regcenter/proto/messages.hpp"
+
+namespace regcenter {
+
+class center_state;
+
+/// Lives as long as its pending operations (shared_from_this); the registry holds it from
+/// accept until the connection ends. Every public function may be called from any thread:
+/// work is posted to the session's strand.
+class master_session : public std::enable_shared_from_this<master_session> {
+public:
+    using clock = std::chrono::steady_clock;
+    using frame = std::shared_ptr<const std::string>;
+
+    master_session(beast::tcp_stream&& stream, center_state& state, std::string remote,
+                   std::chrono::system_clock::time_point connected_at);
+    ~master_session();
+
+    /// Completes the WebSocket handshake for `upgrade` and starts the read loop.
+    void start(http::request<http::string_body> upgrade);
+
+    /// Queues one text frame. The same frame may be shared by many sessions (broadcasts are
+    /// encoded once). If the queue passes max_write_queue the session closes with 1013.
+    void send(frame f);
+    void send(const proto::message& m);
+
+    /// Starts the closing handshake with `code` and records why; later calls are ignored.
+    void close(std::uint16_t code, std::string reason, disconnect_reason why);
+
+    /// Ends the connection without a closing handshake: for peers that no longer answer.
+    void abort(disconnect_reason why);
+
+    /// Sends a WebSocket ping unless one is in flight.
+    void ping();
+
+    /// Called by the center's sweep; reads only atomics, so it needs no strand.
+    bool authenticated() const { return authenticated_.load(std::memory_order_acquire); }
+    bool closing() const { return closing_.load(std::memory_order_relaxed); }
+    clock::time_point connected_at_steady() const { return connected_steady_; }
+    clock::time_point last_seen() const {
+        return clock::time_point(clock::duration(last_seen_.load(std::memory_order_relaxed)));
+    }
+    /// The last time the sweep pinged this session; it pings once per silent period.
+    clock::time_point last_pinged() const {
+        return clock::time_point(clock::duration(last_pinged_.load(std::memory_order_relaxed)));
+    }
+    void mark_pinged(clock::time_point t) {
+        last_pinged_.store(t.time_since_epoch().count(), std::memory_order_relaxed);
+    }
+
+    /// Fields operators see; id and name are set once at auth, before the session is findable.
+    master_info info() const;
+    const std::string& id() const { return id_; }
+    const std::string& remote() const { return remote_; }
+
+private:
+    enum class phase { handshake, awaiting_auth, authenticated, closing };
+
+    void on_accept(beast::error_code ec);
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t bytes);
+    void on_frame(std::string_view text);
+    void on_auth(proto::auth& m);
+    void handle_authenticated(proto::message& m);
+    void enqueue(frame f);
+    void do_write();
+    void on_write(beast::error_code ec, std::size_t bytes);
+    void start_close(std::uint16_t code, std::string reason, disconnect_reason why);
+    void do_close();
+    void deregister(disconnect_reason why);
+    void finish(beast::error_code ec);
+    void touch();
+    void release_idle_buffer();
+
+    websocket::stream<beast::tcp_stream> ws_;
+    center_state& state_;
+    beast::flat_buffer buffer_;
+    std::deque<frame> queue_;
+    std::size_t queued_bytes_ = 0;
+    phase phase_ = phase::handshake;
+    bool ping_in_flight_ = false;
+    bool finished_ = false;
+    bool deregistered_ = false;
+    std::optional<websocket::close_reason> pending_close_;
+    unsigned auth_failures_ = 0;
+    std::optional<disconnect_reason> reason_;
+
+    // Identity: written on the strand before the session is registered as a master, read-only
+    // afterwards, so readers that found it through the registry need no further locking.
+    std::string id_;
+    std::string name_;
+    proto::label_map labels_;
+    const std::string remote_;
+    const std::chrono::system_clock::time_point connected_at_;
+    std::chrono::system_clock::time_point authenticated_at_{};
+    const clock::time_point connected_steady_;
+
+    std::atomic<bool> authenticated_{false};
+    std::atomic<bool> closing_{false};
+    std::atomic<clock::rep> last_seen_;
+    std::atomic<clock::rep> last_pinged_{0};
+};
+
+}  // namespace regcenter
