@@ -415,9 +415,9 @@ class yaml_reader {
     }
 
   private:
-    // Where a value is, or its key when the value has no position (an empty value).
+    // Where a value is; for an empty value, where its key is (yaml-cpp puts it at the next token).
     std::string where(const YAML::Node& value, const YAML::Node& key) const {
-        return at(path_, value.Mark().line >= 0 ? value.Mark() : key.Mark());
+        return at(path_, !value.IsNull() && value.Mark().line >= 0 ? value.Mark() : key.Mark());
     }
 
     void walk(const YAML::Node& map, const std::string& prefix) {
@@ -514,8 +514,19 @@ std::vector<entry> read_config_file(const std::string& path, const po::options_d
 
 // -- command line
 
-po::parsed_options parse_command_line(const std::vector<std::string>& args,
+po::parsed_options parse_command_line(const std::vector<std::string>& original,
                                       const descriptions& desc) {
+    // Program_options refuses "--key=" (an empty adjacent value) but takes "--key" "": rewrite
+    // the former into the latter so that e.g. --admin.token= clears the file's token.
+    std::vector<std::string> args;
+    for (const auto& arg : original) {
+        if (arg.size() > 3 && arg.starts_with("--") && arg.find('=') == arg.size() - 1) {
+            args.push_back(arg.substr(0, arg.size() - 1));
+            args.emplace_back();
+        } else {
+            args.push_back(arg);
+        }
+    }
     const int style =
         po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     po::parsed_options parsed = [&] {

@@ -1,1 +1,135 @@
-// placeholder
+// regcenterd: options, logging, signals and the center's life time. Everything else is the
+// center library.
+#include <csignal>
+#include <iostream>
+
+#include "center.hpp"
+#include "config.hpp"
+#include "logging.hpp"
+#include "regcenter/common/net.hpp"
+
+#ifndef REGCENTER_VERSION
+#define REGCENTER_VERSION "unknown"
+#endif
+
+namespace {
+
+using namespace regcenter;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_config = 2;
+
+logging::level level_of(const daemon_config& config) {
+    return logging::parse_level(config.log_level).value_or(logging::level::info);
+}
+
+// SIGHUP: tokens, the admin token and the log level change in place; the listeners and timers
+// would need new sockets or sessions, so a change there is reported as needing a restart.
+void reload(center& c, const std::vector<std::string>& args, daemon_config& current) {
+    loaded_config fresh;
+    try {
+        fresh = load_config(args);
+    } catch (const config_error& e) {
+        logging::error("reload failed, keeping the running configuration",
+                       {{"ERROR", e.what()}, {"EVENT", "reload-failed"}});
+        return;
+    }
+    const center_options& was = current.center;
+    const center_options& now = fresh.config.center;
+    c.set_tokens(now.auth_tokens);
+    c.set_admin_token(now.admin_token);
+    logging::set_level(level_of(fresh.config));
+    const bool needs_restart =
+        was.listen != now.listen || was.admin_listen != now.admin_listen ||
+        was.auth_timeout != now.auth_timeout || was.auth_max_failures != now.auth_max_failures ||
+        was.heartbeat_interval != now.heartbeat_interval ||
+        was.heartbeat_timeout != now.heartbeat_timeout || was.max_message != now.max_message;
+    if (needs_restart) {
+        logging::warning(
+            "reload: listen addresses, auth, heartbeat and limits settings take effect only "
+            "after a restart",
+            {{"EVENT", "reload"}});
+    }
+    logging::notice("configuration reloaded",
+                    {{"TOKENS", std::to_string(now.auth_tokens.size())},
+                     {"LOG_LEVEL", fresh.config.log_level},
+                     {"EVENT", "reload"}});
+    current.center.auth_tokens = now.auth_tokens;
+    current.center.admin_token = now.admin_token;
+    current.log_level = fresh.config.log_level;
+}
+
+int run(const std::vector<std::string>& args, daemon_config config) {
+    logging::init(level_of(config));
+    // Signals are waited for on their own io_context in the main thread; the center runs on
+    // its own threads, so a reload touches sessions only through the center's thread-safe API.
+    // The set exists before the center starts so that an early SIGTERM is not fatal.
+    net::io_context signals_ioc;
+    net::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
+    center c(config.center);
+    try {
+        c.start();
+    } catch (const std::exception& e) {
+        logging::error("cannot start", {{"ERROR", e.what()}});
+        return exit_failure;
+    }
+    if (config.center.auth_tokens.empty()) {
+        logging::warning("no auth.token configured: no master can authenticate until one is "
+                         "added (config file, --auth.token, or POST /v1/tokens)");
+    }
+    if (config.center.admin_token.empty()) {
+        logging::warning("no admin.token configured: the admin API answers only /healthz");
+    }
+
+    std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code ec, int sig) {
+        if (ec) {
+            return;
+        }
+        if (sig == SIGHUP) {
+            logging::notice("SIGHUP: reloading configuration", {{"EVENT", "reload"}});
+            reload(c, args, config);
+            signals.async_wait(on_signal);
+            return;
+        }
+        logging::notice(sig == SIGINT ? "SIGINT: shutting down" : "SIGTERM: shutting down",
+                        {{"EVENT", "shutdown"}});
+    };
+    signals.async_wait(on_signal);
+    signals_ioc.run();
+    c.stop();
+    return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    loaded_config loaded;
+    try {
+        loaded = load_config(args);
+    } catch (const config_error& e) {
+        std::cerr << e.what() << "\n";
+        return exit_config;
+    }
+    switch (loaded.action) {
+        case config_action::help: std::cout << config_help(); return exit_ok;
+        case config_action::version:
+            std::cout << "regcenterd " << REGCENTER_VERSION << "\n";
+            return exit_ok;
+        case config_action::check_config:
+            std::cout << "configuration OK"
+                      << (loaded.config.config_file.empty()
+                              ? std::string(" (defaults and flags only)")
+                              : ": " + loaded.config.config_file)
+                      << "\n";
+            return exit_ok;
+        case config_action::run: break;
+    }
+    try {
+        return run(args, std::move(loaded.config));
+    } catch (const std::exception& e) {
+        std::cerr << "regcenterd: fatal: " << e.what() << "\n";
+        return exit_failure;
+    }
+}
