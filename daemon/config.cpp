@@ -192,25 +192,22 @@ struct setting {
 };
 
 const setting settings[] = {
-    {"listen", "HOST:PORT", false, "Where masters connect (WebSocket); port 0 picks a free port.",
+    {"listen", "HOST:PORT", false, "Where masters connect (WebSocket).",
      [](const daemon_config& d) { return d.center.listen; },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.listen = address(single(v));
      }},
-    {"admin.listen", "HOST:PORT", false,
-     "Where the HTTP admin API listens; port 0 picks a free port.",
+    {"admin.listen", "HOST:PORT", false, "Where the HTTP admin API listens.",
      [](const daemon_config& d) { return d.center.admin_listen; },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.admin_listen = address(single(v));
      }},
-    {"admin.token", "TOKEN", false,
-     "Bearer token for the admin API; empty refuses every admin request except /healthz.",
+    {"admin.token", "TOKEN", false, "Admin API bearer token; empty allows only /healthz.",
      [](const daemon_config& d) {
          return d.center.admin_token.empty() ? std::string("empty") : d.center.admin_token;
      },
      [](daemon_config& c, const std::vector<std::string>& v) { c.center.admin_token = single(v); }},
-    {"auth.token", "TOKEN", true,
-     "A token masters may authenticate with; repeat for several. None lets no master in.",
+    {"auth.token", "TOKEN", true, "A token masters may authenticate with; repeatable.",
      [](const daemon_config& d) {
          return d.center.auth_tokens.empty()
                     ? std::string("none")
@@ -224,37 +221,32 @@ const setting settings[] = {
          }
          c.center.auth_tokens = v;
      }},
-    {"auth.timeout", "DURATION", false,
-     "Time from connect to a successful auth before the connection is closed.",
+    {"auth.timeout", "DURATION", false, "Time allowed from connect to a successful auth.",
      [](const daemon_config& d) { return format_duration(d.center.auth_timeout); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.auth_timeout = positive_duration(single(v));
      }},
-    {"auth.max_failures", "N", false,
-     "Failed auth attempts on one connection before it is closed (at least 1).",
+    {"auth.max_failures", "N", false, "Failed auths before a connection is closed (>= 1).",
      [](const daemon_config& d) { return std::to_string(d.center.auth_max_failures); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.auth_max_failures = failure_count(single(v));
      }},
-    {"heartbeat.interval", "DURATION", false,
-     "A session that sent nothing for this long is pinged.",
+    {"heartbeat.interval", "DURATION", false, "Ping a session silent for this long.",
      [](const daemon_config& d) { return format_duration(d.center.heartbeat_interval); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.heartbeat_interval = positive_duration(single(v));
      }},
-    {"heartbeat.timeout", "DURATION", false,
-     "A session that sent nothing for this long is evicted; must exceed heartbeat.interval.",
+    {"heartbeat.timeout", "DURATION", false, "Evict a session silent for this long.",
      [](const daemon_config&) { return std::string("2 x heartbeat.interval"); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.heartbeat_timeout = positive_duration(single(v));
      }},
-    {"limits.max_message", "SIZE", false,
-     "Largest WebSocket message accepted from a master (1KiB to 1GiB).",
+    {"limits.max_message", "SIZE", false, "Largest message from a master (1KiB to 1GiB).",
      [](const daemon_config& d) { return format_size(d.center.max_message); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.max_message = message_size(single(v));
      }},
-    {"log.level", "LEVEL", false, "Minimum log level: debug, info, notice, warning or error.",
+    {"log.level", "LEVEL", false, "Minimum level: debug, info, notice, warning, error.",
      [](const daemon_config& d) { return d.log_level; },
      [](daemon_config& c, const std::vector<std::string>& v) { c.log_level = level(single(v)); }},
 };
@@ -661,8 +653,14 @@ std::string config_help() {
            "\"heartbeat: {interval: 20s}\" is the INI \"[heartbeat]\" / \"interval = 20s\" is the\n"
            "flag --heartbeat.interval=20s. A list key (auth.token) is a YAML sequence, a repeated\n"
            "INI key or a repeated flag; given as a flag, it replaces the file's whole list.\n"
-           "DURATION: 500ms, 20s, 2m, 1h or a number of seconds. SIZE: bytes, or e.g. 64KiB, "
-           "1MiB.\n"
+           "\n"
+           "DURATION: 500ms, 20s, 2m, 1h or a number of seconds, greater than zero.\n"
+           "SIZE: a number of bytes, or e.g. 64KiB, 1MiB.\n"
+           "HOST:PORT: an IPv4 address or a bracketed IPv6 one ([::1]:8010); port 0 picks a free "
+           "port.\n"
+           "An empty admin.token refuses every admin request except /healthz; without any\n"
+           "auth.token no master can authenticate. heartbeat.timeout must exceed "
+           "heartbeat.interval.\n"
            "\n"
         << desc.actions << "\n"
         << desc.settings_desc;

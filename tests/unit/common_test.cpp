@@ -1,0 +1,110 @@
+// Shared utilities: SHA-256 against FIPS test vectors, fingerprints, ids, time and units.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "regcenter/common/random_id.hpp"
+#include "regcenter/common/sha256.hpp"
+#include "regcenter/common/time_format.hpp"
+#include "regcenter/common/units.hpp"
+#include "token_store.hpp"
+
+namespace regcenter {
+namespace {
+
+std::string hex_sha256(std::string_view data) {
+    const auto d = sha256(data);
+    return to_hex(d.data(), d.size());
+}
+
+TEST(sha256, matches_the_fips_180_test_vectors) {
+    EXPECT_EQ(hex_sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(hex_sha256("abc"),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(hex_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    EXPECT_EQ(hex_sha256(std::string(1000000, 'a')),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    // Lengths around the padding boundary (55, 56, 63, 64 bytes) all hash to distinct values.
+    std::set<std::string> seen;
+    for (std::size_t n : {55u, 56u, 63u, 64u, 65u}) {
+        seen.insert(hex_sha256(std::string(n, 'x')));
+    }
+    EXPECT_EQ(seen.size(), 5u);
+}
+
+TEST(sha256, token_fingerprint_is_the_first_16_hex_digits) {
+    EXPECT_EQ(token_fingerprint("abc"), "sha256:ba7816bf8f01cfea");
+}
+
+TEST(constant_time_equal, compares_content_and_length) {
+    EXPECT_TRUE(constant_time_equal("secret", "secret"));
+    EXPECT_FALSE(constant_time_equal("secret", "secreT"));
+    EXPECT_FALSE(constant_time_equal("secret", "secret2"));
+    EXPECT_TRUE(constant_time_equal("", ""));
+}
+
+TEST(random_id, is_128_bits_of_hex_and_unique) {
+    std::set<std::string> ids;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string id = random_hex_id();
+        EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{32}")));
+        ids.insert(id);
+    }
+    EXPECT_EQ(ids.size(), 1000u);
+}
+
+TEST(time_format, is_rfc3339_utc_with_milliseconds) {
+    using namespace std::chrono;
+    const system_clock::time_point t{milliseconds(1764075201042)};
+    EXPECT_EQ(format_rfc3339(t), "2025-11-25T12:53:21.042Z");
+    EXPECT_EQ(format_rfc3339(system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(units, durations) {
+    using namespace std::chrono;
+    EXPECT_EQ(parse_duration("500ms"), duration(milliseconds(500)));
+    EXPECT_EQ(parse_duration("20s"), duration(seconds(20)));
+    EXPECT_EQ(parse_duration("2m"), duration(minutes(2)));
+    EXPECT_EQ(parse_duration("1h"), duration(hours(1)));
+    EXPECT_EQ(parse_duration("1.5"), duration(milliseconds(1500)));
+    EXPECT_EQ(parse_duration(" 7 "), duration(seconds(7)));
+    for (const char* bad : {"", "abc", "-1", "1e3", "5 parsecs", "ms", ".", "1.2.3"}) {
+        EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+    }
+    EXPECT_EQ(format_duration(seconds(20)), "20s");
+    EXPECT_EQ(format_duration(milliseconds(1500)), "1500ms");
+    EXPECT_EQ(format_duration(minutes(2)), "2m");
+    EXPECT_DOUBLE_EQ(to_seconds(milliseconds(250)), 0.25);
+}
+
+TEST(units, sizes) {
+    EXPECT_EQ(parse_size("65536"), 65536u);
+    EXPECT_EQ(parse_size("64KiB"), 65536u);
+    EXPECT_EQ(parse_size("1MiB"), 1048576u);
+    EXPECT_EQ(parse_size("1GiB"), 1073741824u);
+    EXPECT_EQ(parse_size("2MB"), 2000000u);
+    EXPECT_EQ(parse_size("1.5KiB"), 1536u);
+    for (const char* bad : {"", "big", "-5", "1.5", "10 bananas", "99999999999999999999GiB"}) {
+        EXPECT_FALSE(parse_size(bad).has_value()) << bad;
+    }
+}
+
+TEST(token_store, accepts_adds_removes_and_replaces) {
+    token_store tokens({"a", "b", "a", ""});
+    EXPECT_EQ(tokens.size(), 2u);
+    EXPECT_TRUE(tokens.accepts("a"));
+    EXPECT_FALSE(tokens.accepts(""));
+    EXPECT_FALSE(tokens.accepts("c"));
+    EXPECT_TRUE(tokens.add("c"));
+    EXPECT_FALSE(tokens.add("c"));
+    EXPECT_TRUE(tokens.remove_by_fingerprint(token_fingerprint("a")));
+    EXPECT_FALSE(tokens.remove_by_fingerprint(token_fingerprint("a")));
+    EXPECT_FALSE(tokens.accepts("a"));
+    tokens.replace({"z"});
+    EXPECT_EQ(tokens.fingerprints(), std::vector<std::string>{token_fingerprint("z")});
+}
+
+}  // namespace
+}  // namespace regcenter
