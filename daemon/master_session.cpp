@@ -131,11 +131,16 @@ void master_session::on_frame(std::string_view text) {
         return handle_authenticated(m);
     }
     // Before auth only auth and the application-level ping are served; nothing else counts as
-    // a failed attempt, so a confused client can't lock itself out by talking too early.
+    // a failed attempt, so a confused client can't lock itself out by talking too early. An
+    // error is never answered with an error, so two peers can't loop.
     std::visit(overloaded{
                    [&](proto::auth& a) { on_auth(a); },
                    [&](proto::ping&) { send(proto::pong{}); },
                    [&](proto::pong&) {},
+                   [&](proto::error& e) {
+                       logging::debug("error from an unauthenticated peer",
+                                      {{"REMOTE_ADDR", remote_}, {"CODE", e.code}});
+                   },
                    [&](auto&) {
                        send(proto::auth_failed{std::string(proto::text::auth_required)});
                    },
