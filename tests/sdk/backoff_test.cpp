@@ -19,7 +19,7 @@ TEST(Backoff, CeilingDoublesUpToTheCap) {
         b.next();
     }
     const std::vector<milliseconds> expected{
-        milliseconds(100), milliseconds(200),  milliseconds(400),  milliseconds(800),
+        milliseconds(100),  milliseconds(200),  milliseconds(400), milliseconds(800),
         milliseconds(1000), milliseconds(1000), milliseconds(1000)};
     EXPECT_EQ(ceilings, expected);
     EXPECT_EQ(b.attempt(), 7u);

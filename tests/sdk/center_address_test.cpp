@@ -29,13 +29,27 @@ TEST(CenterAddress, AcceptsBracketedIpv6) {
 }
 
 TEST(CenterAddress, RejectsOtherForms) {
-    for (const char* url : {"", "ws://", "ws://host", "ws://host:", "ws://:8010",
-                            "http://host:8010", "wss://host:8010", "ws://host:0",
-                            "ws://host:65536", "ws://host:80a", "ws://host:8010/",
-                            "ws://host:8010/v1/admin", "ws://host:8010/v1/master/x",
-                            "ws://user@host:8010", "ws://ho st:8010", "ws://[::1]8010",
-                            "ws://[]:8010", "ws://[zz]:8010", "WS://host:8010",
-                            "ws://host:8010?x=1", "ws://host:123456"}) {
+    for (const char* url : {"",
+                            "ws://",
+                            "ws://host",
+                            "ws://host:",
+                            "ws://:8010",
+                            "http://host:8010",
+                            "wss://host:8010",
+                            "ws://host:0",
+                            "ws://host:65536",
+                            "ws://host:80a",
+                            "ws://host:8010/",
+                            "ws://host:8010/v1/admin",
+                            "ws://host:8010/v1/master/x",
+                            "ws://user@host:8010",
+                            "ws://ho st:8010",
+                            "ws://[::1]8010",
+                            "ws://[]:8010",
+                            "ws://[zz]:8010",
+                            "WS://host:8010",
+                            "ws://host:8010?x=1",
+                            "ws://host:123456"}) {
         EXPECT_FALSE(parse_center_url(url)) << url;
     }
 }

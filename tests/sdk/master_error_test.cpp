@@ -11,10 +11,10 @@
 namespace regcenter {
 namespace {
 
-constexpr master_errc all[] = {
-    master_errc::auth_failed,       master_errc::auth_timeout,  master_errc::connect_timeout,
-    master_errc::heartbeat_timeout, master_errc::protocol_error, master_errc::retries_exhausted,
-    master_errc::center_error,      master_errc::invalid_url};
+constexpr master_errc all[] = {master_errc::auth_failed,     master_errc::auth_timeout,
+                               master_errc::connect_timeout, master_errc::heartbeat_timeout,
+                               master_errc::protocol_error,  master_errc::retries_exhausted,
+                               master_errc::center_error,    master_errc::invalid_url};
 
 TEST(MasterError, EveryValueHasItsOwnMessage) {
     std::set<std::string> messages;

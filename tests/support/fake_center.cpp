@@ -48,7 +48,9 @@ fake_center::~fake_center() {
     thread_.join();
 }
 
-std::string fake_center::address() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string fake_center::address() const {
+    return "127.0.0.1:" + std::to_string(port_);
+}
 
 std::string fake_center::url() const {
     return "ws://" + address() + std::string(proto::master_path);
@@ -94,6 +96,8 @@ void fake_center::on_tcp(tcp::socket socket) {
         parked_.push_back(std::move(socket));
         return;
     }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     auto s = std::make_shared<session>(std::move(socket));
     http::async_read(beast::get_lowest_layer(s->ws), s->buffer, s->request,
                      [this, s](boost::system::error_code ec, std::size_t) {
@@ -122,6 +126,16 @@ void fake_center::start_session(const std::shared_ptr<session>& s) {
             info_.push_back(std::move(info));
         }
         cv_.notify_all();
+        s->ws.control_callback(
+            [this, index = s->index](websocket::frame_type kind, std::string_view) {
+                if (kind == websocket::frame_type::ping) {
+                    {
+                        std::lock_guard lock(mutex_);
+                        ++info_[index].pings;
+                    }
+                    cv_.notify_all();
+                }
+            });
         s->buffer.clear();
         read(s);
     });
@@ -145,8 +159,8 @@ void fake_center::read(const std::shared_ptr<session>& s) {
         const std::string frame = beast::buffers_to_string(s->buffer.data());
         s->buffer.consume(s->buffer.size());
         proto::decode_result decoded = proto::decode(frame);
-        proto::message m = decoded ? decoded.value()
-                                   : proto::message{proto::unknown{"<undecodable>", {}}};
+        proto::message m =
+            decoded ? decoded.value() : proto::message{proto::unknown{"<undecodable>", {}}};
         const bool leave = std::holds_alternative<proto::leave>(m);
         {
             std::lock_guard lock(mutex_);
@@ -206,15 +220,13 @@ void fake_center::write_next(const std::shared_ptr<session>& s) {
             s->ws.async_write(net::buffer(op.text), std::move(done));
             break;
         case outgoing::kind::ping:
-            s->ws.async_ping({}, [done = std::move(done)](boost::system::error_code ec) mutable {
-                done(ec);
-            });
+            s->ws.async_ping(
+                {}, [done = std::move(done)](boost::system::error_code ec) mutable { done(ec); });
             break;
         case outgoing::kind::close:
-            s->ws.async_close(websocket::close_reason(op.code),
-                              [done = std::move(done)](boost::system::error_code ec) mutable {
-                                  done(ec);
-                              });
+            s->ws.async_close(
+                websocket::close_reason(op.code),
+                [done = std::move(done)](boost::system::error_code ec) mutable { done(ec); });
             break;
     }
 }
@@ -305,6 +317,18 @@ bool fake_center::wait_ended(std::size_t connection, std::chrono::milliseconds t
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, timeout,
                         [&] { return connection < info_.size() && info_[connection].ended; });
+}
+
+std::size_t fake_center::pings_received(std::size_t connection) const {
+    std::lock_guard lock(mutex_);
+    return connection < info_.size() ? info_[connection].pings : 0;
+}
+
+bool fake_center::wait_pings(std::size_t connection, std::size_t n,
+                             std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout,
+                        [&] { return connection < info_.size() && info_[connection].pings >= n; });
 }
 
 std::optional<std::uint16_t> fake_center::peer_close_code(std::size_t connection) const {

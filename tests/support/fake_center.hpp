@@ -26,7 +26,7 @@
 namespace regcenter::test {
 
 class fake_center {
-public:
+  public:
     using clock = std::chrono::steady_clock;
 
     /// One message the SDK sent, with the connection it came on.
@@ -89,10 +89,14 @@ public:
 
     /// Waits until the session's read side ended (the SDK closed, or the socket failed).
     bool wait_ended(std::size_t connection, std::chrono::milliseconds timeout) const;
+    /// WebSocket pings the SDK sent on that session (answered automatically unless frozen).
+    std::size_t pings_received(std::size_t connection) const;
+    /// Waits until the SDK has sent at least `n` pings on that session.
+    bool wait_pings(std::size_t connection, std::size_t n, std::chrono::milliseconds timeout) const;
     /// The close code the SDK sent on that session, if it sent one.
     std::optional<std::uint16_t> peer_close_code(std::size_t connection) const;
 
-private:
+  private:
     struct session;
     struct session_info {
         clock::time_point accepted;
@@ -100,6 +104,7 @@ private:
         std::string extensions;
         bool ended = false;
         std::optional<std::uint16_t> close_code;
+        std::size_t pings = 0;
     };
 
     void accept();

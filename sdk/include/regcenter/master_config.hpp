@@ -36,7 +36,9 @@ struct master_config {
     /// Cap of the exponential backoff.
     std::chrono::milliseconds retry_delay_max{60000};
 
-    /// Reconnect when an established session closes (center restart, kick, eviction).
+    /// Reconnect when an established session closes (center restart, eviction, lost link).
+    /// Never after the center closed with 4001 (an operator kicked this master) or 1000 (a
+    /// leave): those end the link until the application calls connect() again.
     bool reconnect_on_close = true;
 
     /// Limit for TCP connect plus WebSocket handshake.

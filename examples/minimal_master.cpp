@@ -1,0 +1,94 @@
+// A minimal master: joins one center, logs every event to stderr and leaves on SIGINT/SIGTERM.
+//
+//   minimal_master [URL [TOKEN]]
+//
+// URL and TOKEN default to $REGCENTER_URL and $REGCENTER_TOKEN, then to a local development
+// center. Prefer the environment for the token: command lines are visible to every local user.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "regcenter/master.hpp"
+
+namespace {
+
+std::string setting(int argc, char** argv, int index, const char* env, const char* fallback) {
+    if (argc > index) {
+        return argv[index];
+    }
+    const char* value = std::getenv(env);
+    return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+const char* level_name(regcenter::log_level level) {
+    switch (level) {
+        case regcenter::log_level::error:
+            return "error";
+        case regcenter::log_level::warning:
+            return "warning";
+        case regcenter::log_level::notice:
+            return "notice";
+        case regcenter::log_level::info:
+            return "info";
+        case regcenter::log_level::debug:
+            return "debug";
+    }
+    return "?";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string url = setting(argc, argv, 1, "REGCENTER_URL", "ws://127.0.0.1:8010");
+
+    regcenter::master_config config;
+    config.token = setting(argc, argv, 2, "REGCENTER_TOKEN", "register-center-token-2024");
+    config.labels = {{"example", "minimal"}};
+    config.logger = [](regcenter::log_level level, std::string_view line) {
+        std::cerr << "[" << level_name(level) << "] " << line << '\n';
+    };
+
+    // Blocked before the master starts its thread, so that only sigwait() below sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    regcenter::master master(std::move(config));
+    master.on_connect(
+        [](const std::string& center) { std::cerr << "connected to " << center << '\n'; });
+    master.on_authenticated([](const std::string& center, const std::string& session) {
+        std::cerr << "authenticated with " << center << ", session " << session << '\n';
+    });
+    master.on_close([](const std::string& center, const std::string& reason) {
+        std::cerr << "connection to " << center << " closed: " << reason << '\n';
+    });
+    master.on_error([](boost::system::error_code ec, const std::string& context) {
+        std::cerr << "error: " << ec.message() << " (" << context << ")"
+                  << (regcenter::is_fatal(ec) ? ", giving up" : "") << '\n';
+    });
+    master.on_command([](const std::string& cmd, const boost::json::object& message) {
+        std::cerr << "command " << cmd << ": " << message << '\n';
+    });
+
+    try {
+        master.connect(std::string_view(url));
+    } catch (const std::invalid_argument& e) {
+        std::cerr << e.what() << '\n';
+        return 2;
+    }
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    std::cerr << "signal " << signal_number << ", leaving\n";
+    master.close();
+    master.wait_closed(std::chrono::seconds(5));
+    return 0;
+}

@@ -1,0 +1,90 @@
+// One center's life cycle: resolve, connect, WebSocket handshake, auth, read loop, dead-center
+// detection, leave, and reconnecting with backoff. The master owns one link per center address.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "master_state.hpp"
+#include "regcenter/common/net.hpp"
+#include "regcenter/detail/backoff.hpp"
+#include "regcenter/detail/center_address.hpp"
+#include "regcenter/proto/messages.hpp"
+
+namespace regcenter::detail {
+
+/// All state is touched only on the link's strand, so a multi-threaded io_context is safe; the
+/// public functions post there. A run loop (one coroutine) owns the life cycle and keeps the
+/// link alive until it ends, so the master may drop its reference at any time.
+class center_link : public std::enable_shared_from_this<center_link> {
+  public:
+    center_link(const net::any_io_executor& executor, center_address address,
+                std::shared_ptr<master_state> state);
+
+    center_link(const center_link&) = delete;
+    center_link& operator=(const center_link&) = delete;
+
+    /// Starts the run loop. Call once.
+    void start();
+
+    /// Leaves the center (authenticated), closes the WebSocket (not yet authenticated) or stops
+    /// connecting or waiting to reconnect; the run loop then ends. Thread-safe, non-blocking.
+    void close();
+
+    /// True once the run loop has ended, for whatever reason. Thread-safe.
+    bool finished() const { return finished_.load(); }
+
+    /// "host:port", the key the master and the events use.
+    const std::string& key() const { return key_; }
+
+  private:
+    struct connection;
+    struct attempt_result {
+        bool authenticated = false;  ///< a session was established on this connection
+        bool rejected = false;       ///< auth-failed, or a 1008 close
+        bool final = false;          ///< closed with a code that asks not to reconnect
+    };
+
+    net::awaitable<void> run();
+    net::awaitable<attempt_result> attempt();
+    net::awaitable<boost::system::error_code> open(const std::shared_ptr<connection>& c);
+    void handle(const std::shared_ptr<connection>& c, proto::message& m, attempt_result& result);
+    void on_auth_success(const std::shared_ptr<connection>& c, const proto::auth_success& m);
+
+    void send(const std::shared_ptr<connection>& c, const proto::message& m);
+    void send_close(const std::shared_ptr<connection>& c);
+    void send_ping(const std::shared_ptr<connection>& c);
+    void write_next(const std::shared_ptr<connection>& c);
+
+    void arm_deadline(const std::shared_ptr<connection>& c, std::chrono::milliseconds after,
+                      boost::system::error_code reason);
+    void arm_watchdog(const std::shared_ptr<connection>& c);
+    void abort(connection& c, boost::system::error_code reason);
+    void on_close_request();
+    /// Logs and reports an error; the handler's context is "host:port[: detail]".
+    void fail(boost::system::error_code ec, std::string_view detail = {});
+    std::string end_reason(const connection& c, boost::system::error_code ec) const;
+
+    void log(log_level level, const std::string& text) const;
+
+    net::strand<net::any_io_executor> strand_;
+    const center_address address_;
+    const std::string key_;
+    const std::shared_ptr<master_state> state_;
+
+    tcp::resolver resolver_;
+    net::steady_timer retry_timer_;
+    backoff backoff_;
+    std::size_t failures_ = 0;  // consecutive failed attempts
+    bool stopping_ = false;     // close() was called
+    std::shared_ptr<connection> current_;
+    std::atomic<bool> finished_{false};
+};
+
+}  // namespace regcenter::detail

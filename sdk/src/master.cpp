@@ -1,0 +1,69 @@
+// regcenter::master: the public face; the work happens in detail::master_impl and the links.
+#include "regcenter/master.hpp"
+
+#include <stdexcept>
+
+#include "detail/master_impl.hpp"
+#include "regcenter/detail/center_address.hpp"
+
+namespace regcenter {
+
+master::master(master_config config)
+    : impl_(std::make_shared<detail::master_impl>(std::move(config))) {}
+
+master::master(net::io_context& ioc, master_config config)
+    : impl_(std::make_shared<detail::master_impl>(ioc, std::move(config))) {}
+
+master::~master() {
+    impl_->shutdown();
+}
+
+void master::connect(const std::string& host, std::uint16_t port) {
+    if (host.empty() || port == 0) {
+        throw std::invalid_argument("regcenter::master::connect: empty host or port 0");
+    }
+    impl_->connect(detail::center_address{host, port});
+}
+
+void master::connect(std::string_view url) {
+    const auto address = detail::parse_center_url(url);
+    if (!address) {
+        throw std::invalid_argument("regcenter::master::connect: \"" + std::string(url) +
+                                    "\": " + make_error_code(master_errc::invalid_url).message());
+    }
+    impl_->connect(*address);
+}
+
+void master::close() {
+    impl_->close();
+}
+
+bool master::wait_closed(std::chrono::milliseconds timeout) {
+    return impl_->wait_closed(timeout);
+}
+
+std::vector<center_status> master::connected_centers() const {
+    return impl_->connected_centers();
+}
+
+void master::set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay) {
+    impl_->set_retry_settings(attempts, delay);
+}
+
+void master::on_connect(connect_handler h) {
+    impl_->state().set_connect_handler(std::move(h));
+}
+void master::on_authenticated(authenticated_handler h) {
+    impl_->state().set_authenticated_handler(std::move(h));
+}
+void master::on_close(close_handler h) {
+    impl_->state().set_close_handler(std::move(h));
+}
+void master::on_error(error_handler h) {
+    impl_->state().set_error_handler(std::move(h));
+}
+void master::on_command(command_handler h) {
+    impl_->state().set_command_handler(std::move(h));
+}
+
+}  // namespace regcenter

@@ -1,0 +1,738 @@
+// regcenter::master against the scripted fake center: auth, commands, reconnects, dead-center
+// detection, leave, several centers and retry limits. Millisecond timeouts, ephemeral ports,
+// and waits on conditions with deadlines.
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "regcenter/master.hpp"
+#include "regcenter/proto/protocol.hpp"
+#include "support/fake_center.hpp"
+
+namespace regcenter {
+namespace {
+
+using namespace std::chrono_literals;
+using test::fake_center;
+using clock_type = std::chrono::steady_clock;
+
+constexpr auto wait_limit = 5s;  // generous: only a failing test waits this long
+const std::string token = "secret-token-1234";
+const std::string session_id = "0123456789abcdef0123456789abcdef";
+
+// Everything a master reported, for tests to wait on.
+class recorder {
+  public:
+    struct error_event {
+        boost::system::error_code ec;
+        std::string context;
+    };
+    struct command_event {
+        std::string cmd;
+        boost::json::object message;
+    };
+
+    void attach(master& m) {
+        m.on_connect(
+            [this](const std::string& center) { add([&] { connects.push_back(center); }); });
+        m.on_authenticated([this](const std::string& center, const std::string& session) {
+            add([&] { authenticated.emplace_back(center, session); });
+        });
+        m.on_close([this](const std::string& center, const std::string& reason) {
+            add([&] { closes.emplace_back(center, reason); });
+        });
+        m.on_error([this](boost::system::error_code ec, const std::string& context) {
+            add([&] { errors.push_back({ec, context}); });
+        });
+        m.on_command([this](const std::string& cmd, const boost::json::object& message) {
+            add([&] { commands.push_back({cmd, message}); });
+        });
+    }
+
+    // REGCENTER_TEST_LOG=1 also prints the SDK's lines, for debugging a failing test.
+    std::function<void(log_level, std::string_view)> logger() {
+        const bool print = std::getenv("REGCENTER_TEST_LOG") != nullptr;
+        return [this, print](log_level level, std::string_view line) {
+            if (print) {
+                std::fprintf(stderr, "sdk <%d> %.*s\n", static_cast<int>(level),
+                             static_cast<int>(line.size()), line.data());
+            }
+            add([&] { logs.emplace_back(line); });
+        };
+    }
+
+    template <class Predicate>
+    bool wait(Predicate p, std::chrono::milliseconds timeout = wait_limit) {
+        std::unique_lock lock(mutex);
+        return cv.wait_for(lock, timeout, [&] { return p(); });
+    }
+
+    // Counters to use inside wait() (the lock is held there) or under lock().
+    std::size_t count_errors(master_errc e) const {
+        return std::count_if(errors.begin(), errors.end(),
+                             [&](const error_event& x) { return x.ec == e; });
+    }
+
+    std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex); }
+
+    std::vector<std::string> connects;
+    std::vector<std::pair<std::string, std::string>> authenticated;
+    std::vector<std::pair<std::string, std::string>> closes;
+    std::vector<error_event> errors;
+    std::vector<command_event> commands;
+    std::vector<std::string> logs;
+    std::set<std::thread::id> threads;
+
+  private:
+    template <class F>
+    void add(F f) {
+        {
+            std::lock_guard lock(mutex);
+            threads.insert(std::this_thread::get_id());
+            f();
+        }
+        cv.notify_all();
+    }
+
+    std::mutex mutex;
+    std::condition_variable cv;
+};
+
+master_config test_config(recorder& r) {
+    master_config c;
+    c.token = token;
+    c.name = "test-master";
+    c.labels = {{"zone", "eu-1"}, {"role", "worker"}};
+    c.retry_delay = 20ms;
+    c.retry_delay_max = 100ms;
+    c.connect_timeout = 2s;
+    c.auth_timeout = 2s;
+    c.close_timeout = 300ms;
+    c.min_log_level = log_level::debug;
+    c.logger = r.logger();
+    return c;
+}
+
+// Takes the next message from the fake and checks it is a T.
+template <class T>
+std::optional<T> expect(fake_center& center, std::optional<std::size_t> connection = {}) {
+    auto r = center.receive(wait_limit);
+    if (!r) {
+        ADD_FAILURE() << "nothing received from the SDK";
+        return std::nullopt;
+    }
+    if (connection && r->connection != *connection) {
+        ADD_FAILURE() << "message on connection " << r->connection << ", expected " << *connection;
+    }
+    if (const T* m = std::get_if<T>(&r->message)) {
+        return *m;
+    }
+    ADD_FAILURE() << "unexpected message " << proto::encode(r->message);
+    return std::nullopt;
+}
+
+// Answers the pending auth on the latest connection with auth-success.
+std::optional<proto::auth> accept_auth(fake_center& center, double heartbeat = 20) {
+    auto auth = expect<proto::auth>(center);
+    if (auth) {
+        center.send(
+            proto::auth_success{std::string(proto::text::auth_successful), session_id, heartbeat});
+    }
+    return auth;
+}
+
+std::uint16_t closed_port() {
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    return acceptor.local_endpoint().port();  // closed again when acceptor goes
+}
+
+TEST(Master, ConnectAuthenticatesWithTokenNameAndLabels) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+
+    auto auth = accept_auth(center);
+    ASSERT_TRUE(auth);
+    EXPECT_EQ(auth->token, token);
+    EXPECT_EQ(auth->name, "test-master");
+    EXPECT_EQ(auth->labels, (proto::label_map{{"role", "worker"}, {"zone", "eu-1"}}));
+    EXPECT_EQ(center.user_agent(0), "regcenter-sdk/0.1");
+    EXPECT_EQ(center.extensions(0), "");  // no permessage-deflate offer
+
+    ASSERT_TRUE(r.wait([&] { return !r.authenticated.empty(); }));
+    {
+        auto lock = r.lock();
+        EXPECT_EQ(r.connects, std::vector<std::string>{center.address()});
+        EXPECT_EQ(r.authenticated.front(), std::make_pair(center.address(), session_id));
+    }
+    const auto centers = m.connected_centers();
+    ASSERT_EQ(centers.size(), 1u);
+    EXPECT_EQ(centers[0].address, center.address());
+    EXPECT_TRUE(centers[0].authenticated);
+    EXPECT_EQ(centers[0].session, session_id);
+
+    m.close();
+    EXPECT_TRUE(expect<proto::leave>(center));
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    auto lock = r.lock();
+    EXPECT_TRUE(r.errors.empty());
+    for (const auto& line : r.logs) {
+        EXPECT_EQ(line.find(token), std::string::npos) << line;
+    }
+}
+
+TEST(Master, NameDefaultsToTheHostName) {
+    fake_center center;
+    recorder r;
+    master_config config = test_config(r);
+    config.name.clear();
+    master m(std::move(config));
+    m.connect("127.0.0.1", center.port());
+
+    std::array<char, 256> host{};
+    ASSERT_EQ(::gethostname(host.data(), host.size() - 1), 0);
+    auto auth = expect<proto::auth>(center);
+    ASSERT_TRUE(auth);
+    EXPECT_EQ(auth->name, std::string(host.data()));
+}
+
+TEST(Master, AuthFailedIsReportedAndRetriedAfterABackoff) {
+    fake_center center;
+    recorder r;
+    master_config config = test_config(r);
+    config.retry_delay = 200ms;
+    config.retry_delay_max = 200ms;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+
+    ASSERT_TRUE(expect<proto::auth>(center, 0));
+    const auto rejected_at = clock_type::now();
+    center.send(proto::auth_failed{std::string(proto::text::invalid_token)});
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::auth_failed) == 1; }));
+    // The SDK closes the rejected connection itself rather than waiting for the center.
+    ASSERT_TRUE(center.wait_ended(0, wait_limit));
+    EXPECT_EQ(center.peer_close_code(0), proto::close_code::normal);
+
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+    // A rejection waits at least half the retry delay, however the jitter falls.
+    EXPECT_GE(*center.accepted_at(1) - rejected_at, 100ms);
+    ASSERT_TRUE(expect<proto::auth>(center, 1));
+    center.send(proto::auth_failed{std::string(proto::text::invalid_token)});
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::auth_failed) == 2; }));
+
+    auto lock = r.lock();
+    EXPECT_TRUE(r.authenticated.empty());
+    for (const auto& line : r.logs) {
+        EXPECT_EQ(line.find(token), std::string::npos) << line;
+    }
+}
+
+TEST(Master, AuthTimeoutIsReportedAndRetried) {
+    fake_center center;
+    recorder r;
+    master_config config = test_config(r);
+    config.auth_timeout = 150ms;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+
+    ASSERT_TRUE(expect<proto::auth>(center, 0));
+    const auto sent_at = clock_type::now();
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::auth_timeout) == 1; }));
+    EXPECT_GE(clock_type::now() - sent_at, 100ms);
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+    EXPECT_TRUE(expect<proto::auth>(center, 1));
+}
+
+TEST(Master, HandshakeThatNeverCompletesTimesOut) {
+    fake_center center;
+    center.set_accept_handshakes(false);
+    recorder r;
+    master_config config = test_config(r);
+    config.connect_timeout = 150ms;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::connect_timeout) >= 1; }));
+    // ...and is retried.
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::connect_timeout) >= 2; }));
+    EXPECT_GE(center.tcp_connections(), 2u);
+    EXPECT_EQ(center.connections(), 0u);
+}
+
+TEST(Master, CenterCloseLeadsToReconnect) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    center.close(proto::close_code::going_away);
+    ASSERT_TRUE(r.wait([&] { return r.closes.size() == 1; }));
+    {
+        auto lock = r.lock();
+        EXPECT_EQ(r.closes[0].first, center.address());
+        EXPECT_NE(r.closes[0].second.find("shutting down"), std::string::npos)
+            << r.closes[0].second;
+    }
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 2; }));
+}
+
+TEST(Master, DroppedConnectionLeadsToReconnect) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    center.drop();
+    ASSERT_TRUE(r.wait([&] { return r.closes.size() == 1; }));
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+    EXPECT_TRUE(expect<proto::auth>(center, 1));
+}
+
+TEST(Master, NoReconnectWhenReconnectOnCloseIsOff) {
+    fake_center center;
+    recorder r;
+    master_config config = test_config(r);
+    config.reconnect_on_close = false;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    center.close(proto::close_code::going_away);
+    ASSERT_TRUE(r.wait([&] { return r.closes.size() == 1; }));
+    // The link has ended for good, so there is nothing left that could reconnect.
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    EXPECT_EQ(center.tcp_connections(), 1u);
+    EXPECT_TRUE(m.connected_centers().empty());
+}
+
+TEST(Master, KickIsNotUndoneByReconnecting) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));  // reconnect_on_close stays on
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    center.close(proto::close_code::kicked);
+    ASSERT_TRUE(r.wait([&] { return r.closes.size() == 1; }));
+    {
+        auto lock = r.lock();
+        EXPECT_NE(r.closes[0].second.find("kicked"), std::string::npos) << r.closes[0].second;
+    }
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    EXPECT_EQ(center.tcp_connections(), 1u);
+
+    // The application may come back on purpose.
+    m.connect(center.url());
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+}
+
+TEST(Master, UnrequestedNormalCloseEndsTheLink) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    center.close(proto::close_code::normal);
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    EXPECT_EQ(center.tcp_connections(), 1u);
+}
+
+TEST(Master, PolicyCloseDuringAuthBacksOffLikeARejection) {
+    fake_center center;
+    recorder r;
+    master_config config = test_config(r);
+    config.retry_delay = 200ms;
+    config.retry_delay_max = 200ms;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+
+    ASSERT_TRUE(expect<proto::auth>(center, 0));
+    const auto closed_at = clock_type::now();
+    center.close(proto::close_code::policy_violation);
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+    EXPECT_GE(*center.accepted_at(1) - closed_at, 100ms);
+    auto lock = r.lock();
+    ASSERT_EQ(r.closes.size(), 1u);
+    EXPECT_NE(r.closes[0].second.find("1008"), std::string::npos) << r.closes[0].second;
+}
+
+TEST(Master, PingIsAnsweredWithPong) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+
+    center.send(proto::ping{});
+    EXPECT_TRUE(expect<proto::pong>(center, 0));
+}
+
+TEST(Master, UnknownCommandGoesToOnCommand) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+
+    center.send(proto::unknown{"deploy", {{"version", "1.2.3"}, {"replicas", 3}}});
+    ASSERT_TRUE(r.wait([&] { return !r.commands.empty(); }));
+    auto lock = r.lock();
+    EXPECT_EQ(r.commands[0].cmd, "deploy");
+    EXPECT_EQ(r.commands[0].message.at("version").as_string(), "1.2.3");
+    EXPECT_EQ(r.commands[0].message.at("replicas").as_int64(), 3);
+}
+
+TEST(Master, CenterErrorGoesToOnError) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+
+    center.send(proto::error{std::string(proto::error_code::unknown_command), "no such thing"});
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::center_error) == 1; }));
+    {
+        auto lock = r.lock();
+        EXPECT_EQ(r.errors[0].context, "no such thing");
+    }
+    // The connection stays usable.
+    center.send(proto::ping{});
+    EXPECT_TRUE(expect<proto::pong>(center, 0));
+    EXPECT_EQ(center.connections(), 1u);
+}
+
+TEST(Master, GarbageIsAProtocolErrorButNotFatal) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+
+    center.send_text("this is not json");
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::protocol_error) == 1; }));
+    center.send(proto::ping{});
+    EXPECT_TRUE(expect<proto::pong>(center, 0));
+}
+
+TEST(Master, SilentCenterIsDetectedAsDeadAndReconnected) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center, 0.1));  // dead after 2.5 * 0.1 s of silence
+    const auto answered_at = clock_type::now();
+    center.freeze();
+
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::heartbeat_timeout) == 1; }));
+    EXPECT_GE(clock_type::now() - answered_at, 240ms);
+    ASSERT_TRUE(r.wait([&] { return r.closes.size() == 1; }));
+    ASSERT_TRUE(center.wait_connections(2, wait_limit));
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 2; }));
+}
+
+TEST(Master, CenterPingsKeepTheLinkAlive) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center, 0.1));
+
+    // WebSocket pings only, no messages, for well beyond the 250 ms limit.
+    const auto until = clock_type::now() + 750ms;
+    while (clock_type::now() < until) {
+        center.ping();
+        std::this_thread::sleep_for(30ms);
+    }
+    auto lock = r.lock();
+    EXPECT_EQ(r.count_errors(master_errc::heartbeat_timeout), 0u);
+    EXPECT_TRUE(r.closes.empty());
+    EXPECT_EQ(center.connections(), 1u);
+}
+
+TEST(Master, SilentButHealthyCenterIsPingedAndKept) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center, 0.1));
+
+    // The fake sends nothing on its own but answers pings, as a center does towards a master
+    // that talks to it: the SDK's own pings (after one heartbeat of silence) keep the link.
+    ASSERT_TRUE(center.wait_pings(0, 5, wait_limit));
+    auto lock = r.lock();
+    EXPECT_EQ(r.count_errors(master_errc::heartbeat_timeout), 0u);
+    EXPECT_TRUE(r.closes.empty());
+    EXPECT_EQ(center.connections(), 1u);
+}
+
+TEST(Master, CloseSendsLeaveAndCompletesWhenTheCenterCloses) {
+    fake_center center;
+    center.set_close_on_leave(false);
+    recorder r;
+    master_config config = test_config(r);
+    config.close_timeout = 5s;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    m.close();
+    ASSERT_TRUE(expect<proto::leave>(center, 0));
+    EXPECT_FALSE(m.wait_closed(50ms));  // still waiting for the center
+    center.close(proto::close_code::normal);
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    {
+        auto lock = r.lock();
+        ASSERT_EQ(r.closes.size(), 1u);
+        EXPECT_EQ(r.closes[0], std::make_pair(center.address(), std::string("left")));
+        EXPECT_TRUE(r.errors.empty());
+    }
+    EXPECT_TRUE(m.connected_centers().empty());
+    EXPECT_EQ(center.tcp_connections(), 1u);
+}
+
+TEST(Master, CloseGivesUpWaitingAfterCloseTimeout) {
+    fake_center center;
+    center.set_close_on_leave(false);
+    recorder r;
+    master_config config = test_config(r);
+    config.close_timeout = 200ms;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect(center.url());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+
+    const auto closed_at = clock_type::now();
+    m.close();
+    ASSERT_TRUE(expect<proto::leave>(center, 0));
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    EXPECT_GE(clock_type::now() - closed_at, 190ms);
+    auto lock = r.lock();
+    ASSERT_EQ(r.closes.size(), 1u);
+    EXPECT_NE(r.closes[0].second.find("not confirmed"), std::string::npos) << r.closes[0].second;
+}
+
+TEST(Master, CloseWhileWaitingToReconnectStopsAtOnce) {
+    recorder r;
+    master_config config = test_config(r);
+    config.retry_delay = 60s;
+    config.retry_delay_max = 60s;
+    master m(std::move(config));
+    r.attach(m);
+    m.connect("127.0.0.1", closed_port());
+    ASSERT_TRUE(r.wait([&] { return r.errors.size() == 1; }));
+    m.close();
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+}
+
+TEST(Master, DestructorLeaves) {
+    fake_center center;
+    recorder r;
+    {
+        master m(test_config(r));
+        r.attach(m);
+        m.connect(center.url());
+        ASSERT_TRUE(accept_auth(center));
+        ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+    }
+    EXPECT_TRUE(expect<proto::leave>(center, 0));
+    EXPECT_TRUE(center.wait_ended(0, wait_limit));
+    // The close handler ran before the destructor returned.
+    auto lock = r.lock();
+    ASSERT_EQ(r.closes.size(), 1u);
+    EXPECT_EQ(r.closes[0].second, "left");
+}
+
+TEST(Master, DestructorBeforeAuthClosesTheWebSocket) {
+    fake_center center;
+    recorder r;
+    {
+        master m(test_config(r));
+        m.connect(center.url());
+        ASSERT_TRUE(expect<proto::auth>(center, 0));
+    }
+    EXPECT_TRUE(center.wait_ended(0, wait_limit));
+    EXPECT_EQ(center.peer_close_code(0), proto::close_code::normal);
+    EXPECT_EQ(center.pending(), 0u);
+}
+
+TEST(Master, ServesTwoCentersIndependently) {
+    fake_center a;
+    fake_center b;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(a.url());
+    m.connect("127.0.0.1", b.port());
+    ASSERT_TRUE(accept_auth(a));
+    ASSERT_TRUE(accept_auth(b));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 2; }));
+
+    auto centers = m.connected_centers();
+    ASSERT_EQ(centers.size(), 2u);
+    std::set<std::string> addresses;
+    for (const auto& c : centers) {
+        EXPECT_TRUE(c.authenticated);
+        addresses.insert(c.address);
+    }
+    EXPECT_EQ(addresses, (std::set<std::string>{a.address(), b.address()}));
+
+    // Losing one leaves the other alone.
+    a.close(proto::close_code::going_away);
+    ASSERT_TRUE(r.wait([&] { return r.closes.size() == 1; }));
+    b.send(proto::ping{});
+    EXPECT_TRUE(expect<proto::pong>(b, 0));
+    EXPECT_EQ(b.connections(), 1u);
+    ASSERT_TRUE(a.wait_connections(2, wait_limit));
+}
+
+TEST(Master, SameAddressTwiceIsANoOp) {
+    fake_center center;
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.connect(center.url());
+    m.connect(center.url());
+    m.connect("ws://" + center.address());
+    m.connect("127.0.0.1", center.port());
+    ASSERT_TRUE(accept_auth(center));
+    ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+    EXPECT_FALSE(center.wait_connections(2, 200ms));
+    EXPECT_EQ(center.tcp_connections(), 1u);
+    EXPECT_EQ(m.connected_centers().size(), 1u);
+}
+
+TEST(Master, RetriesExhaustedAfterTheConfiguredAttempts) {
+    recorder r;
+    master_config config = test_config(r);
+    config.retry_attempts = 3;
+    config.retry_delay = 10ms;
+    master m(std::move(config));
+    r.attach(m);
+    const std::uint16_t port = closed_port();
+    m.connect("127.0.0.1", port);
+
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::retries_exhausted) == 1; }));
+    EXPECT_TRUE(m.wait_closed(wait_limit));
+    {
+        auto lock = r.lock();
+        ASSERT_EQ(r.errors.size(), 4u);  // three refused connects, then the verdict
+        for (std::size_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(r.errors[i].ec, boost::asio::error::connection_refused);
+        }
+        EXPECT_EQ(r.errors[3].context, "127.0.0.1:" + std::to_string(port));
+        EXPECT_TRUE(is_fatal(r.errors[3].ec));
+    }
+
+    // connect() again starts the given-up center afresh.
+    m.connect("127.0.0.1", port);
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::retries_exhausted) == 2; }));
+}
+
+TEST(Master, SetRetrySettingsAppliesToLaterAttempts) {
+    recorder r;
+    master m(test_config(r));
+    r.attach(m);
+    m.set_retry_settings(2, 5ms);
+    m.connect("127.0.0.1", closed_port());
+    ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::retries_exhausted) == 1; }));
+    auto lock = r.lock();
+    EXPECT_EQ(r.errors.size(), 3u);
+}
+
+TEST(Master, InvalidUrlThrows) {
+    recorder r;
+    master m(test_config(r));
+    for (const char* url : {"", "127.0.0.1:8010", "http://127.0.0.1:8010", "ws://127.0.0.1",
+                            "ws://127.0.0.1:0", "ws://127.0.0.1:8010/v2/master"}) {
+        EXPECT_THROW(m.connect(std::string_view(url)), std::invalid_argument) << url;
+    }
+    EXPECT_THROW(m.connect("", 8010), std::invalid_argument);
+    EXPECT_TRUE(m.connected_centers().empty());
+    EXPECT_TRUE(m.wait_closed(0ms));
+}
+
+TEST(Master, CallerIoContextRunsHandlersOnItsThreads) {
+    fake_center center;
+    net::io_context ioc;
+    auto work = net::make_work_guard(ioc);
+    std::vector<std::thread> threads;
+    std::set<std::thread::id> ids;
+    for (int i = 0; i < 2; ++i) {
+        threads.emplace_back([&] { ioc.run(); });
+        ids.insert(threads.back().get_id());
+    }
+
+    recorder r;
+    {
+        master m(ioc, test_config(r));
+        r.attach(m);
+        m.connect(center.url());
+        ASSERT_TRUE(accept_auth(center));
+        ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 1; }));
+        center.send(proto::unknown{"hello", {}});
+        ASSERT_TRUE(r.wait([&] { return r.commands.size() == 1; }));
+        m.close();
+        EXPECT_TRUE(m.wait_closed(wait_limit));
+    }
+    {
+        auto lock = r.lock();
+        for (const auto& id : r.threads) {
+            EXPECT_TRUE(ids.count(id)) << "a handler ran outside the caller's io_context";
+        }
+        EXPECT_EQ(r.closes.size(), 1u);
+    }
+    work.reset();
+    for (auto& t : threads) {
+        t.join();
+    }
+}
+
+}  // namespace
+}  // namespace regcenter
