@@ -119,10 +119,10 @@ http_response masters_route(const route_context& ctx) {
                 return ctx.fail(http::status::not_found, "master-not-found",
                                 "no connected master has session id " + id);
             }
-            logging::notice("master kicked by operator",
-                            {{"SESSION_ID", id}, {"EVENT", "kick"}});
+            logging::notice("master kicked by operator", {{"SESSION_ID", id}, {"EVENT", "kick"}});
             return ctx.no_content();
-        default: return ctx.method_not_allowed("GET, DELETE");
+        default:
+            return ctx.method_not_allowed("GET, DELETE");
     }
 }
 
@@ -132,7 +132,8 @@ http_response tokens_route(const route_context& ctx) {
     if (rest.empty() || rest == "/") {
         http_response error;
         switch (ctx.request.method()) {
-            case http::verb::get: return ctx.json(http::status::ok, tokens_body(ctx.state));
+            case http::verb::get:
+                return ctx.json(http::status::ok, tokens_body(ctx.state));
             case http::verb::post: {
                 auto body = parse_body(ctx, error);
                 if (!body) {
@@ -176,7 +177,8 @@ http_response tokens_route(const route_context& ctx) {
                                                     {"EVENT", "tokens-changed"}});
                 return ctx.json(http::status::ok, tokens_body(ctx.state));
             }
-            default: return ctx.method_not_allowed("GET, POST, PUT");
+            default:
+                return ctx.method_not_allowed("GET, POST, PUT");
         }
     }
     const std::string_view fingerprint = rest.substr(1);
@@ -188,8 +190,7 @@ http_response tokens_route(const route_context& ctx) {
                         "no token has fingerprint " + std::string(fingerprint) +
                             " (GET /v1/tokens lists them)");
     }
-    logging::notice("token removed",
-                    {{"FINGERPRINT", fingerprint}, {"EVENT", "tokens-changed"}});
+    logging::notice("token removed", {{"FINGERPRINT", fingerprint}, {"EVENT", "tokens-changed"}});
     return ctx.no_content();
 }
 

@@ -39,21 +39,20 @@ void admin_session::on_read(beast::error_code ec, std::size_t) {
         response = std::make_shared<http_response>(error_response(
             too_big ? http::status::payload_too_large : http::status::bad_request,
             too_big ? "payload-too-large" : "bad-request",
-            too_big ? "request body over " + std::to_string(state_.options().max_admin_body) +
-                          " bytes"
-                    : "malformed HTTP request: " + ec.message()));
+            too_big
+                ? "request body over " + std::to_string(state_.options().max_admin_body) + " bytes"
+                : "malformed HTTP request: " + ec.message()));
     } else {
-        response = std::make_shared<http_response>(
-            handle_admin_request(state_, parser_->get()));
+        response = std::make_shared<http_response>(handle_admin_request(state_, parser_->get()));
         logging::debug("admin request", {{"METHOD", parser_->get().method_string()},
                                          {"TARGET", parser_->get().target()},
                                          {"STATUS", std::to_string(response->result_int())}});
     }
     const bool keep_alive = !ec && response->keep_alive();
     response_ = response;
-    http::async_write(stream_, *response,
-                      beast::bind_front_handler(&admin_session::on_write, shared_from_this(),
-                                                keep_alive));
+    http::async_write(
+        stream_, *response,
+        beast::bind_front_handler(&admin_session::on_write, shared_from_this(), keep_alive));
 }
 
 void admin_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

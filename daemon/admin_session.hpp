@@ -11,11 +11,11 @@ namespace regcenter {
 class center_state;
 
 class admin_session : public std::enable_shared_from_this<admin_session> {
-public:
+  public:
     admin_session(tcp::socket&& socket, center_state& state);
     void run();
 
-private:
+  private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);

@@ -30,9 +30,13 @@ struct center::impl {
 
 center::center(center_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 
-center::~center() { stop(); }
+center::~center() {
+    stop();
+}
 
-center_state& center::state() { return impl_->state; }
+center_state& center::state() {
+    return impl_->state;
+}
 
 void center::start() {
     if (impl_->running) {
@@ -43,8 +47,8 @@ void center::start() {
     // Both endpoints are bound before anything runs, so a bad address fails start() cleanly.
     const tcp::endpoint master_ep = parse_listen_address(opt.listen);
     const tcp::endpoint admin_ep = parse_listen_address(opt.admin_listen);
-    impl_->master_listener = std::make_shared<listener>(
-        state.io(), master_ep, "masters", [&state](tcp::socket socket) {
+    impl_->master_listener =
+        std::make_shared<listener>(state.io(), master_ep, "masters", [&state](tcp::socket socket) {
             std::make_shared<master_handshake>(std::move(socket), state)->run();
         });
     impl_->admin_listener = std::make_shared<listener>(
@@ -59,10 +63,9 @@ void center::start() {
         impl_->threads.emplace_back([&state] { state.io().run(); });
     }
     impl_->running = true;
-    logging::notice("center listening",
-                    {{"MASTERS_ADDR", to_string(master_endpoint())},
-                     {"ADMIN_ADDR", to_string(admin_endpoint())},
-                     {"HEARTBEAT", format_duration(opt.heartbeat_interval)}});
+    logging::notice("center listening", {{"MASTERS_ADDR", to_string(master_endpoint())},
+                                         {"ADMIN_ADDR", to_string(admin_endpoint())},
+                                         {"HEARTBEAT", format_duration(opt.heartbeat_interval)}});
 }
 
 void center::stop() {
@@ -98,11 +101,17 @@ void center::stop() {
     logging::notice("center stopped", {{"SESSIONS_CLOSED", std::to_string(sessions.size())}});
 }
 
-tcp::endpoint center::master_endpoint() const { return impl_->master_listener->local_endpoint(); }
+tcp::endpoint center::master_endpoint() const {
+    return impl_->master_listener->local_endpoint();
+}
 
-tcp::endpoint center::admin_endpoint() const { return impl_->admin_listener->local_endpoint(); }
+tcp::endpoint center::admin_endpoint() const {
+    return impl_->admin_listener->local_endpoint();
+}
 
-std::vector<master_info> center::masters() const { return impl_->state.master_list(); }
+std::vector<master_info> center::masters() const {
+    return impl_->state.master_list();
+}
 
 std::optional<master_info> center::master(const std::string& id) const {
     auto session = impl_->state.sessions().find_master(id);
@@ -112,13 +121,17 @@ std::optional<master_info> center::master(const std::string& id) const {
     return session->info();
 }
 
-bool center::kick(const std::string& id) { return impl_->state.kick(id); }
+bool center::kick(const std::string& id) {
+    return impl_->state.kick(id);
+}
 
 void center::set_tokens(std::vector<std::string> tokens) {
     impl_->state.tokens().replace(std::move(tokens));
 }
 
-bool center::add_token(const std::string& token) { return impl_->state.tokens().add(token); }
+bool center::add_token(const std::string& token) {
+    return impl_->state.tokens().add(token);
+}
 
 bool center::remove_token_by_fingerprint(const std::string& fingerprint) {
     return impl_->state.tokens().remove_by_fingerprint(fingerprint);
@@ -128,6 +141,8 @@ std::vector<std::string> center::token_fingerprints() const {
     return impl_->state.tokens().fingerprints();
 }
 
-void center::set_admin_token(std::string token) { impl_->state.set_admin_token(std::move(token)); }
+void center::set_admin_token(std::string token) {
+    impl_->state.set_admin_token(std::move(token));
+}
 
 }  // namespace regcenter

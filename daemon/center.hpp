@@ -18,7 +18,7 @@ namespace regcenter {
 class center_state;
 
 class center {
-public:
+  public:
     explicit center(center_options options);
     ~center();  ///< stops the center if it is running
     center(const center&) = delete;
@@ -55,7 +55,7 @@ public:
     /// The shared state, for embedders and tests that need more than this facade.
     class center_state& state();
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

@@ -94,8 +94,7 @@ void center_state::sweep() {
         if (!session->authenticated()) {
             if (now - session->connected_at_steady() >= auth_timeout) {
                 logging::warning("no authentication in time, closing with 1008",
-                                 {{"REMOTE_ADDR", session->remote()},
-                                  {"EVENT", "auth-timeout"}});
+                                 {{"REMOTE_ADDR", session->remote()}, {"EVENT", "auth-timeout"}});
                 session->close(proto::close_code::policy_violation, "authentication timeout",
                                disconnect_reason::auth_timeout);
             }

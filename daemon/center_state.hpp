@@ -10,14 +10,14 @@
 
 #include "center_options.hpp"
 #include "master_info.hpp"
-#include "registry.hpp"
 #include "regcenter/common/net.hpp"
+#include "registry.hpp"
 #include "token_store.hpp"
 
 namespace regcenter {
 
 class center_state {
-public:
+  public:
     explicit center_state(center_options options);
 
     const center_options& options() const { return options_; }
@@ -46,7 +46,7 @@ public:
     /// [5 ms, 1 s], so deadlines are met to within a quarter of themselves.
     std::chrono::steady_clock::duration sweep_period() const;
 
-private:
+  private:
     void schedule_sweep();
     void sweep();
 

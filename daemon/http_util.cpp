@@ -22,9 +22,9 @@ http_response json_response(http::status status, const json::value& body, unsign
 
 http_response error_response(http::status status, std::string_view code, std::string_view message,
                              unsigned version, bool keep_alive) {
-    return json_response(status,
-                         json::object{{"error", json::object{{"code", code}, {"message", message}}}},
-                         version, keep_alive);
+    return json_response(
+        status, json::object{{"error", json::object{{"code", code}, {"message", message}}}},
+        version, keep_alive);
 }
 
 }  // namespace regcenter

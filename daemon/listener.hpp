@@ -17,7 +17,7 @@ tcp::endpoint parse_listen_address(const std::string& text);
 std::string to_string(const tcp::endpoint& ep);
 
 class listener : public std::enable_shared_from_this<listener> {
-public:
+  public:
     /// Called on the new socket's strand for each accepted connection.
     using on_accept_fn = std::function<void(tcp::socket socket)>;
 
@@ -33,7 +33,7 @@ public:
 
     tcp::endpoint local_endpoint() const { return endpoint_; }
 
-private:
+  private:
     void do_accept();
     void on_accept(beast::error_code ec, tcp::socket socket);
 

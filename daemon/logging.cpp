@@ -34,11 +34,16 @@ struct field_list {
 
 const char* level_name(level l) {
     switch (l) {
-        case level::error: return "error";
-        case level::warning: return "warning";
-        case level::notice: return "notice";
-        case level::info: return "info";
-        case level::debug: return "debug";
+        case level::error:
+            return "error";
+        case level::warning:
+            return "warning";
+        case level::notice:
+            return "notice";
+        case level::info:
+            return "info";
+        case level::debug:
+            return "debug";
     }
     return "?";
 }
@@ -94,7 +99,9 @@ void init(level min_level) {
     install_console_sink();
 }
 
-void set_level(level min_level) { g_min_level.store(static_cast<int>(min_level)); }
+void set_level(level min_level) {
+    g_min_level.store(static_cast<int>(min_level));
+}
 
 std::optional<level> parse_level(std::string_view name) {
     for (level l : {level::error, level::warning, level::notice, level::info, level::debug}) {
@@ -124,8 +131,8 @@ void write(level lvl, std::string_view message, std::initializer_list<field> fie
             append_value(list.text, f.value);
             list.pairs.emplace_back(std::string(f.key), std::string(f.value));
         }
-        rec.attribute_values().insert(
-            "Fields", bl::attributes::make_attribute_value(std::move(list)));
+        rec.attribute_values().insert("Fields",
+                                      bl::attributes::make_attribute_value(std::move(list)));
     }
     bl::record_ostream stream(rec);
     stream << message;

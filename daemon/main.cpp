@@ -51,10 +51,9 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
             "after a restart",
             {{"EVENT", "reload"}});
     }
-    logging::notice("configuration reloaded",
-                    {{"TOKENS", std::to_string(now.auth_tokens.size())},
-                     {"LOG_LEVEL", fresh.config.log_level},
-                     {"EVENT", "reload"}});
+    logging::notice("configuration reloaded", {{"TOKENS", std::to_string(now.auth_tokens.size())},
+                                               {"LOG_LEVEL", fresh.config.log_level},
+                                               {"EVENT", "reload"}});
     current.center.auth_tokens = now.auth_tokens;
     current.center.admin_token = now.admin_token;
     current.log_level = fresh.config.log_level;
@@ -75,8 +74,9 @@ int run(const std::vector<std::string>& args, daemon_config config) {
         return exit_failure;
     }
     if (config.center.auth_tokens.empty()) {
-        logging::warning("no auth.token configured: no master can authenticate until one is "
-                         "added (config file, --auth.token, or POST /v1/tokens)");
+        logging::warning(
+            "no auth.token configured: no master can authenticate until one is "
+            "added (config file, --auth.token, or POST /v1/tokens)");
     }
     if (config.center.admin_token.empty()) {
         logging::warning("no admin.token configured: the admin API answers only /healthz");
@@ -113,7 +113,9 @@ int main(int argc, char** argv) {
         return exit_config;
     }
     switch (loaded.action) {
-        case config_action::help: std::cout << config_help(); return exit_ok;
+        case config_action::help:
+            std::cout << config_help();
+            return exit_ok;
         case config_action::version:
             std::cout << "regcenterd " << REGCENTER_VERSION << "\n";
             return exit_ok;
@@ -124,7 +126,8 @@ int main(int argc, char** argv) {
                               : ": " + loaded.config.config_file)
                       << "\n";
             return exit_ok;
-        case config_action::run: break;
+        case config_action::run:
+            break;
     }
     try {
         return run(args, std::move(loaded.config));

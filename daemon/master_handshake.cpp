@@ -58,15 +58,15 @@ void master_handshake::on_read(beast::error_code ec, std::size_t) {
         return refuse(http::status::service_unavailable, "shutting-down",
                       "the center is shutting down");
     }
-    auto session = std::make_shared<master_session>(std::move(stream_), state_, remote_,
-                                                    connected_at_);
+    auto session =
+        std::make_shared<master_session>(std::move(stream_), state_, remote_, connected_at_);
     state_.sessions().add_connection(session);
     session->start(std::move(request));
 }
 
 void master_handshake::refuse(http::status status, std::string_view code, std::string message) {
-    auto response = std::make_shared<http_response>(
-        error_response(status, code, message, version_, false));
+    auto response =
+        std::make_shared<http_response>(error_response(status, code, message, version_, false));
     if (status == http::status::upgrade_required) {
         response->set(http::field::upgrade, "websocket");
     }

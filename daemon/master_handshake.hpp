@@ -13,11 +13,11 @@ class center_state;
 /// Reads one request within auth.timeout. A WebSocket upgrade to /v1/master becomes a
 /// master_session; any other path gets 404, a plain request 426, each with a JSON error body.
 class master_handshake : public std::enable_shared_from_this<master_handshake> {
-public:
+  public:
     master_handshake(tcp::socket&& socket, center_state& state);
     void run();
 
-private:
+  private:
     void on_read(beast::error_code ec, std::size_t bytes);
     void refuse(http::status status, std::string_view code, std::string message);
 

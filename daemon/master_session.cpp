@@ -29,8 +29,7 @@ struct overloaded : T... {
 
 }  // namespace
 
-master_session::master_session(beast::tcp_stream&& stream, center_state& state,
-                               std::string remote,
+master_session::master_session(beast::tcp_stream&& stream, center_state& state, std::string remote,
                                std::chrono::system_clock::time_point connected_at)
     : ws_(std::move(stream)),
       state_(state),
@@ -42,7 +41,9 @@ master_session::master_session(beast::tcp_stream&& stream, center_state& state,
     beast::get_lowest_layer(ws_).expires_never();
 }
 
-master_session::~master_session() { state_.sessions().remove_connection(this); }
+master_session::~master_session() {
+    state_.sessions().remove_connection(this);
+}
 
 void master_session::start(http::request<http::string_body> upgrade) {
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), req = std::move(upgrade)] {
@@ -51,19 +52,17 @@ void master_session::start(http::request<http::string_body> upgrade) {
         // idle timeout and keep-alive pings stay off; its handshake timeout bounds the opening
         // and closing handshakes.
         websocket::stream_base::timeout timeouts{};
-        timeouts.handshake_timeout =
-            std::min<std::chrono::steady_clock::duration>(opt.auth_timeout, std::chrono::seconds(5));
+        timeouts.handshake_timeout = std::min<std::chrono::steady_clock::duration>(
+            opt.auth_timeout, std::chrono::seconds(5));
         timeouts.idle_timeout = websocket::stream_base::none();
         timeouts.keep_alive_pings = false;
         self->ws_.set_option(timeouts);
-        self->ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-            res.set(http::field::server, "regcenterd/0.1");
-        }));
+        self->ws_.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
         self->ws_.read_message_max(opt.max_message);
         self->ws_.control_callback(
             [raw = self.get()](websocket::frame_type, std::string_view) { raw->touch(); });
-        self->ws_.async_accept(req,
-                               beast::bind_front_handler(&master_session::on_accept, self));
+        self->ws_.async_accept(req, beast::bind_front_handler(&master_session::on_accept, self));
     });
 }
 
@@ -83,7 +82,8 @@ void master_session::on_accept(beast::error_code ec) {
 }
 
 void master_session::do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&master_session::on_read, shared_from_this()));
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&master_session::on_read, shared_from_this()));
 }
 
 void master_session::on_read(beast::error_code ec, std::size_t) {
@@ -120,11 +120,11 @@ void master_session::on_read(beast::error_code ec, std::size_t) {
 void master_session::on_frame(std::string_view text) {
     proto::decode_result decoded = proto::decode(text);
     if (!decoded) {
-        logging::debug("bad request", {{"SESSION_ID", id_},
-                                       {"REMOTE_ADDR", remote_},
-                                       {"ERROR", decoded.error().what}});
-        return send(proto::error{std::string(proto::error_code::bad_request),
-                                 decoded.error().what});
+        logging::debug(
+            "bad request",
+            {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}, {"ERROR", decoded.error().what}});
+        return send(
+            proto::error{std::string(proto::error_code::bad_request), decoded.error().what});
     }
     proto::message& m = decoded.value();
     if (phase_ == phase::authenticated) {
@@ -133,30 +133,28 @@ void master_session::on_frame(std::string_view text) {
     // Before auth only auth and the application-level ping are served; nothing else counts as
     // a failed attempt, so a confused client can't lock itself out by talking too early. An
     // error is never answered with an error, so two peers can't loop.
-    std::visit(overloaded{
-                   [&](proto::auth& a) { on_auth(a); },
-                   [&](proto::ping&) { send(proto::pong{}); },
-                   [&](proto::pong&) {},
-                   [&](proto::error& e) {
-                       logging::debug("error from an unauthenticated peer",
-                                      {{"REMOTE_ADDR", remote_}, {"CODE", e.code}});
-                   },
-                   [&](auto&) {
-                       send(proto::auth_failed{std::string(proto::text::auth_required)});
-                   },
-               },
-               m);
+    std::visit(
+        overloaded{
+            [&](proto::auth& a) { on_auth(a); },
+            [&](proto::ping&) { send(proto::pong{}); },
+            [&](proto::pong&) {},
+            [&](proto::error& e) {
+                logging::debug("error from an unauthenticated peer",
+                               {{"REMOTE_ADDR", remote_}, {"CODE", e.code}});
+            },
+            [&](auto&) { send(proto::auth_failed{std::string(proto::text::auth_required)}); },
+        },
+        m);
 }
 
 void master_session::on_auth(proto::auth& m) {
     if (!state_.tokens().accepts(m.token)) {
         ++auth_failures_;
         const unsigned max_failures = state_.options().auth_max_failures;
-        logging::warning("authentication failed",
-                         {{"REMOTE_ADDR", remote_},
-                          {"EVENT", "auth-failed"},
-                          {"ATTEMPT", std::to_string(auth_failures_)},
-                          {"MAX_ATTEMPTS", std::to_string(max_failures)}});
+        logging::warning("authentication failed", {{"REMOTE_ADDR", remote_},
+                                                   {"EVENT", "auth-failed"},
+                                                   {"ATTEMPT", std::to_string(auth_failures_)},
+                                                   {"MAX_ATTEMPTS", std::to_string(max_failures)}});
         send(proto::auth_failed{std::string(proto::text::invalid_token)});
         if (auth_failures_ >= max_failures) {
             start_close(proto::close_code::policy_violation, "too many authentication failures",
@@ -181,33 +179,32 @@ void master_session::on_auth(proto::auth& m) {
 }
 
 void master_session::handle_authenticated(proto::message& m) {
-    std::visit(
-        overloaded{
-            [&](proto::auth&) {
-                send(proto::error{std::string(proto::error_code::bad_request),
-                                  "already authenticated"});
-            },
-            [&](proto::ping&) { send(proto::pong{}); },
-            [&](proto::pong&) {},
-            [&](proto::leave&) {
-                start_close(proto::close_code::normal, "left", disconnect_reason::left);
-            },
-            [&](proto::error& e) {
-                logging::debug("master reported an error", {{"SESSION_ID", id_},
-                                                            {"CODE", e.code},
-                                                            {"ERROR", e.message}});
-            },
-            [&](proto::unknown& u) {
-                send(proto::error{std::string(proto::error_code::unknown_command),
-                                  "unknown command \"" + u.cmd + "\""});
-            },
-            [&](auto& other) {
-                send(proto::error{std::string(proto::error_code::bad_request),
-                                  "\"" + std::string(proto::command_name(other)) +
-                                      "\" is sent by the center, not by masters"});
-            },
-        },
-        m);
+    std::visit(overloaded{
+                   [&](proto::auth&) {
+                       send(proto::error{std::string(proto::error_code::bad_request),
+                                         "already authenticated"});
+                   },
+                   [&](proto::ping&) { send(proto::pong{}); },
+                   [&](proto::pong&) {},
+                   [&](proto::leave&) {
+                       start_close(proto::close_code::normal, "left", disconnect_reason::left);
+                   },
+                   [&](proto::error& e) {
+                       logging::debug(
+                           "master reported an error",
+                           {{"SESSION_ID", id_}, {"CODE", e.code}, {"ERROR", e.message}});
+                   },
+                   [&](proto::unknown& u) {
+                       send(proto::error{std::string(proto::error_code::unknown_command),
+                                         "unknown command \"" + u.cmd + "\""});
+                   },
+                   [&](auto& other) {
+                       send(proto::error{std::string(proto::error_code::bad_request),
+                                         "\"" + std::string(proto::command_name(other)) +
+                                             "\" is sent by the center, not by masters"});
+                   },
+               },
+               m);
 }
 
 void master_session::send(const proto::message& m) {
@@ -215,10 +212,9 @@ void master_session::send(const proto::message& m) {
 }
 
 void master_session::send(frame f) {
-    net::dispatch(ws_.get_executor(),
-                  [self = shared_from_this(), f = std::move(f)]() mutable {
-                      self->enqueue(std::move(f));
-                  });
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(f)]() mutable {
+        self->enqueue(std::move(f));
+    });
 }
 
 void master_session::enqueue(frame f) {
@@ -292,9 +288,8 @@ void master_session::start_close(std::uint16_t code, std::string reason, disconn
 void master_session::do_close() {
     websocket::close_reason reason = *pending_close_;
     pending_close_.reset();
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
-        self->finish(ec);
-    });
+    ws_.async_close(reason,
+                    [self = shared_from_this()](beast::error_code ec) { self->finish(ec); });
 }
 
 void master_session::abort(disconnect_reason why) {
@@ -349,9 +344,8 @@ void master_session::finish(beast::error_code ec) {
     }
     finished_ = true;
     if (ec && !is_normal_end(ec) && ec != websocket::error::message_too_big) {
-        logging::debug("connection error", {{"SESSION_ID", id_},
-                                            {"REMOTE_ADDR", remote_},
-                                            {"ERROR", ec.message()}});
+        logging::debug("connection error",
+                       {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}, {"ERROR", ec.message()}});
     }
     deregister(reason_.value_or(disconnect_reason::closed));
     if (!authenticated_.load(std::memory_order_relaxed) && reason_ &&

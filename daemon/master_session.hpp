@@ -22,7 +22,7 @@ class center_state;
 /// accept until the connection ends. Every public function may be called from any thread:
 /// work is posted to the session's strand.
 class master_session : public std::enable_shared_from_this<master_session> {
-public:
+  public:
     using clock = std::chrono::steady_clock;
     using frame = std::shared_ptr<const std::string>;
 
@@ -67,7 +67,7 @@ public:
     const std::string& id() const { return id_; }
     const std::string& remote() const { return remote_; }
 
-private:
+  private:
     enum class phase { handshake, awaiting_auth, authenticated, closing };
 
     void on_accept(beast::error_code ec);

@@ -7,15 +7,24 @@ namespace regcenter {
 
 std::string_view to_string(disconnect_reason r) {
     switch (r) {
-        case disconnect_reason::closed: return "closed";
-        case disconnect_reason::left: return "left";
-        case disconnect_reason::heartbeat_timeout: return "heartbeat timeout";
-        case disconnect_reason::kicked: return "kicked";
-        case disconnect_reason::shutdown: return "shutdown";
-        case disconnect_reason::auth_timeout: return "authentication timeout";
-        case disconnect_reason::auth_failures: return "too many authentication failures";
-        case disconnect_reason::protocol_error: return "protocol error";
-        case disconnect_reason::slow_consumer: return "slow consumer";
+        case disconnect_reason::closed:
+            return "closed";
+        case disconnect_reason::left:
+            return "left";
+        case disconnect_reason::heartbeat_timeout:
+            return "heartbeat timeout";
+        case disconnect_reason::kicked:
+            return "kicked";
+        case disconnect_reason::shutdown:
+            return "shutdown";
+        case disconnect_reason::auth_timeout:
+            return "authentication timeout";
+        case disconnect_reason::auth_failures:
+            return "too many authentication failures";
+        case disconnect_reason::protocol_error:
+            return "protocol error";
+        case disconnect_reason::slow_consumer:
+            return "slow consumer";
     }
     return "unknown";
 }

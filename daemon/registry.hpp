@@ -16,7 +16,7 @@ namespace regcenter {
 class master_session;
 
 class registry {
-public:
+  public:
     using session_ptr = std::shared_ptr<master_session>;
 
     /// A new connection, not yet authenticated. It stays until remove_connection().
@@ -45,7 +45,7 @@ public:
     /// Drops every reference (after the I/O threads have stopped).
     void clear();
 
-private:
+  private:
     mutable std::mutex mutex_;
     mutable std::condition_variable emptied_;
     std::unordered_map<const master_session*, session_ptr> connections_;

@@ -11,7 +11,7 @@ namespace regcenter {
 /// Thread-safe. Lookups compare in constant time per token so response timing reveals nothing
 /// about how much of a guess was right.
 class token_store {
-public:
+  public:
     explicit token_store(std::vector<std::string> tokens = {});
 
     bool accepts(std::string_view token) const;
@@ -30,7 +30,7 @@ public:
 
     std::size_t size() const;
 
-private:
+  private:
     struct entry {
         std::string secret;
         std::string fingerprint;

@@ -1,4 +1,5 @@
-// SHA-256 after FIPS 180-4 section 6.2; small enough that a crypto library dependency isn't worth it.
+// SHA-256 after FIPS 180-4 section 6.2; small enough that a crypto library dependency isn't worth
+// it.
 #include "regcenter/common/sha256.hpp"
 
 #include <cstring>
@@ -16,7 +17,9 @@ constexpr std::array<std::uint32_t, 64> k_round = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+constexpr std::uint32_t rotr(std::uint32_t x, int n) {
+    return (x >> n) | (x << (32 - n));
+}
 
 void compress(std::array<std::uint32_t, 8>& h, const std::uint8_t* block) {
     std::array<std::uint32_t, 64> w{};

@@ -122,6 +122,8 @@ std::string format_duration(duration d) {
     return std::to_string(ns) + "ns";
 }
 
-double to_seconds(duration d) { return std::chrono::duration<double>(d).count(); }
+double to_seconds(duration d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace regcenter

@@ -12,14 +12,20 @@ namespace {
 
 std::string kind_of(const json::value& v) {
     switch (v.kind()) {
-        case json::kind::null: return "null";
-        case json::kind::bool_: return "a boolean";
+        case json::kind::null:
+            return "null";
+        case json::kind::bool_:
+            return "a boolean";
         case json::kind::int64:
         case json::kind::uint64:
-        case json::kind::double_: return "a number";
-        case json::kind::string: return "a string";
-        case json::kind::array: return "an array";
-        case json::kind::object: return "an object";
+        case json::kind::double_:
+            return "a number";
+        case json::kind::string:
+            return "a string";
+        case json::kind::array:
+            return "an array";
+        case json::kind::object:
+            return "an object";
     }
     return "unknown";
 }
@@ -239,8 +245,12 @@ struct namer {
 
 }  // namespace
 
-std::string encode(const message& m) { return json::serialize(std::visit(encoder{}, m)); }
+std::string encode(const message& m) {
+    return json::serialize(std::visit(encoder{}, m));
+}
 
-std::string_view command_name(const message& m) { return std::visit(namer{}, m); }
+std::string_view command_name(const message& m) {
+    return std::visit(namer{}, m);
+}
 
 }  // namespace regcenter::proto

@@ -40,7 +40,9 @@ std::string config_yaml(const std::string& token) {
            "  listen: 127.0.0.1:0\n"
            "  token: admin-secret\n"
            "auth:\n"
-           "  token: [" + token + "]\n"
+           "  token: [" +
+           token +
+           "]\n"
            "  timeout: 2s\n"
            "heartbeat:\n"
            "  interval: 200ms\n"
@@ -134,9 +136,8 @@ TEST(regcenterd, evicts_a_silent_master) {
     ws_client frozen(d.masters);
     const std::string id = frozen.authenticate("t");
     // The client reads nothing from now on; the 1 s heartbeat timeout evicts it.
-    EXPECT_TRUE(d.process->wait_for_line("master disconnected SESSION_ID=" + id +
-                                             ".*REASON=\"heartbeat timeout\"",
-                                         15s));
+    EXPECT_TRUE(d.process->wait_for_line(
+        "master disconnected SESSION_ID=" + id + ".*REASON=\"heartbeat timeout\"", 15s));
 }
 
 TEST(regcenterd, check_config_accepts_the_shipped_examples) {
@@ -151,7 +152,8 @@ TEST(regcenterd, check_config_accepts_the_shipped_examples) {
 TEST(regcenterd, invalid_config_exits_2_naming_the_key_and_line) {
     const fs::path dir = temp_dir();
     write_file(dir / "bad.yaml", "listen: 127.0.0.1:0\nauth:\n  timeout: forever\n");
-    child_process check({REGCENTERD_PATH, "--check-config", "--config", (dir / "bad.yaml").string()});
+    child_process check(
+        {REGCENTERD_PATH, "--check-config", "--config", (dir / "bad.yaml").string()});
     EXPECT_EQ(check.wait_exit(10s), 2);
     EXPECT_NE(check.output().find("auth.timeout"), std::string::npos) << check.output();
     EXPECT_NE(check.output().find(":3"), std::string::npos) << check.output();

@@ -14,7 +14,7 @@ namespace {
 namespace json = boost::json;
 
 class admin_api_test : public center_test {
-protected:
+  protected:
     void SetUp() override { start_center(); }
 };
 

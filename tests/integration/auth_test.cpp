@@ -11,7 +11,7 @@ namespace regcenter::test {
 namespace {
 
 class auth_test : public center_test {
-protected:
+  protected:
     void SetUp() override { start_center(); }
 };
 
@@ -38,7 +38,8 @@ TEST_F(auth_test, success_assigns_a_random_session_id_and_announces_the_heartbea
 TEST_F(auth_test, wrong_token_fails_and_the_master_may_retry_on_the_same_connection) {
     ws_client client(masters_ep());
     client.send(proto::auth{"wrong", "node", {}});
-    EXPECT_EQ(client.read_message(), proto::message(proto::auth_failed{"Invalid authentication token"}));
+    EXPECT_EQ(client.read_message(),
+              proto::message(proto::auth_failed{"Invalid authentication token"}));
     EXPECT_TRUE(center_->masters().empty());
     EXPECT_EQ(client.authenticate(master_token).size(), 32u);
     EXPECT_EQ(center_->masters().size(), 1u);
@@ -47,14 +48,16 @@ TEST_F(auth_test, wrong_token_fails_and_the_master_may_retry_on_the_same_connect
 TEST_F(auth_test, missing_token_is_an_invalid_token) {
     ws_client client(masters_ep());
     client.send_text(R"({"cmd":"auth","name":"no-token"})");
-    EXPECT_EQ(client.read_message(), proto::message(proto::auth_failed{"Invalid authentication token"}));
+    EXPECT_EQ(client.read_message(),
+              proto::message(proto::auth_failed{"Invalid authentication token"}));
 }
 
 TEST_F(auth_test, commands_before_auth_are_refused_without_counting_as_failures) {
     ws_client client(masters_ep());
     for (int i = 0; i < 5; ++i) {  // more than max_failures
         client.send_text(R"({"cmd":"register","services":[]})");
-        EXPECT_EQ(client.read_message(), proto::message(proto::auth_failed{"Authentication required"}));
+        EXPECT_EQ(client.read_message(),
+                  proto::message(proto::auth_failed{"Authentication required"}));
     }
     client.send(proto::ping{});
     EXPECT_EQ(client.read_message(), proto::message(proto::pong{}));
@@ -83,7 +86,7 @@ TEST_F(auth_test, second_auth_is_a_bad_request_and_keeps_the_session) {
 }
 
 class auth_timeout_test : public center_test {
-protected:
+  protected:
     void SetUp() override {
         options_.auth_timeout = std::chrono::milliseconds(200);
         start_center();

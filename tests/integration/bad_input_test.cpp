@@ -9,7 +9,7 @@ namespace regcenter::test {
 namespace {
 
 class bad_input_test : public center_test {
-protected:
+  protected:
     void SetUp() override {
         options_.max_message = 1024;
         start_center();
@@ -32,9 +32,9 @@ protected:
 TEST_F(bad_input_test, malformed_frames_get_bad_request_and_the_session_stays_usable) {
     ws_client client(masters_ep());
     const std::string id = client.authenticate(master_token);
-    for (const char* frame : {"not json", "[1,2]", "42", "{}", R"({"cmd":7})",
-                              R"({"cmd":"auth","token":5})", R"({"cmd":"ping"} trailing)",
-                              "{\"cmd\":\"ping\""}) {
+    for (const char* frame :
+         {"not json", "[1,2]", "42", "{}", R"({"cmd":7})", R"({"cmd":"auth","token":5})",
+          R"({"cmd":"ping"} trailing)", "{\"cmd\":\"ping\""}) {
         SCOPED_TRACE(frame);
         client.send_text(frame);
         expect_error(client, "bad-request");

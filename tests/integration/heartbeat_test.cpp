@@ -7,7 +7,7 @@ namespace regcenter::test {
 namespace {
 
 class heartbeat_test : public center_test {
-protected:
+  protected:
     void SetUp() override {
         options_.heartbeat_interval = std::chrono::milliseconds(100);
         options_.heartbeat_timeout = std::chrono::milliseconds(300);

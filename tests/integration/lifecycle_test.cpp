@@ -11,7 +11,7 @@ namespace regcenter::test {
 namespace {
 
 class lifecycle_test : public center_test {
-protected:
+  protected:
     void SetUp() override { start_center(); }
 };
 

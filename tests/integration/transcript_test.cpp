@@ -5,9 +5,9 @@
 #include <regex>
 #include <sstream>
 
+#include <gtest/gtest.h>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "center.hpp"
 #include "config.hpp"

@@ -11,7 +11,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-TEST(Backoff, CeilingDoublesUpToTheCap) {
+TEST(backoff, ceiling_doubles_up_to_the_cap) {
     backoff b(milliseconds(100), milliseconds(1000), 1);
     std::vector<milliseconds> ceilings;
     for (int i = 0; i < 7; ++i) {
@@ -25,7 +25,7 @@ TEST(Backoff, CeilingDoublesUpToTheCap) {
     EXPECT_EQ(b.attempt(), 7u);
 }
 
-TEST(Backoff, EveryWaitLiesWithinZeroAndTheCeiling) {
+TEST(backoff, every_wait_lies_within_zero_and_the_ceiling) {
     backoff b(milliseconds(50), milliseconds(3000), 42);
     for (int i = 0; i < 200; ++i) {
         const milliseconds ceiling = b.ceiling();
@@ -35,7 +35,7 @@ TEST(Backoff, EveryWaitLiesWithinZeroAndTheCeiling) {
     }
 }
 
-TEST(Backoff, FirstWaitIsSpreadOverTheWholeRange) {
+TEST(backoff, first_wait_is_spread_over_the_whole_range) {
     backoff b(milliseconds(1000), milliseconds(60000), 7);
     milliseconds low = milliseconds::max();
     milliseconds high = milliseconds::min();
@@ -51,7 +51,7 @@ TEST(Backoff, FirstWaitIsSpreadOverTheWholeRange) {
     EXPECT_GT(high, milliseconds(950));
 }
 
-TEST(Backoff, ResetStartsOverFromTheBase) {
+TEST(backoff, reset_starts_over_from_the_base) {
     backoff b(milliseconds(100), milliseconds(10000), 3);
     for (int i = 0; i < 5; ++i) {
         b.next();
@@ -63,7 +63,7 @@ TEST(Backoff, ResetStartsOverFromTheBase) {
     EXPECT_LE(b.next(), milliseconds(100));
 }
 
-TEST(Backoff, SameSeedSameSequence) {
+TEST(backoff, same_seed_same_sequence) {
     backoff a(milliseconds(10), milliseconds(100000), 12345);
     backoff b(milliseconds(10), milliseconds(100000), 12345);
     backoff c(milliseconds(10), milliseconds(100000), 54321);
@@ -79,7 +79,7 @@ TEST(Backoff, SameSeedSameSequence) {
     EXPECT_NE(sa, sc);
 }
 
-TEST(Backoff, FloorRaisesTheLowerBoundButNotTheCeiling) {
+TEST(backoff, floor_raises_the_lower_bound_but_not_the_ceiling) {
     backoff b(milliseconds(100), milliseconds(100), 9);
     for (int i = 0; i < 500; ++i) {
         const milliseconds wait = b.next(milliseconds(50));
@@ -90,7 +90,7 @@ TEST(Backoff, FloorRaisesTheLowerBoundButNotTheCeiling) {
     EXPECT_EQ(b.next(milliseconds(500)), milliseconds(100));
 }
 
-TEST(Backoff, ManyAttemptsNeverOverflow) {
+TEST(backoff, many_attempts_never_overflow) {
     backoff b(milliseconds(1), milliseconds(60000), 5);
     for (int i = 0; i < 10000; ++i) {
         b.next();
@@ -99,20 +99,20 @@ TEST(Backoff, ManyAttemptsNeverOverflow) {
     EXPECT_LE(b.next(), milliseconds(60000));
 }
 
-TEST(Backoff, ZeroBaseMeansNoWait) {
+TEST(backoff, zero_base_means_no_wait) {
     backoff b(milliseconds(0), milliseconds(60000), 5);
     for (int i = 0; i < 100; ++i) {
         EXPECT_EQ(b.next(), milliseconds(0));
     }
 }
 
-TEST(Backoff, CapBelowBaseWins) {
+TEST(backoff, cap_below_base_wins) {
     backoff b(milliseconds(5000), milliseconds(1000), 5);
     EXPECT_EQ(b.ceiling(), milliseconds(1000));
     EXPECT_LE(b.next(), milliseconds(1000));
 }
 
-TEST(Backoff, SetBaseKeepsTheAttemptCount) {
+TEST(backoff, set_base_keeps_the_attempt_count) {
     backoff b(milliseconds(100), milliseconds(100000), 5);
     b.next();
     b.next();

@@ -6,7 +6,7 @@
 namespace regcenter::detail {
 namespace {
 
-TEST(CenterAddress, AcceptsHostAndPort) {
+TEST(center_address, accepts_host_and_port) {
     const auto a = parse_center_url("ws://center.example.com:8010");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->host, "center.example.com");
@@ -14,21 +14,21 @@ TEST(CenterAddress, AcceptsHostAndPort) {
     EXPECT_EQ(a->key(), "center.example.com:8010");
 }
 
-TEST(CenterAddress, AcceptsTheMasterPath) {
+TEST(center_address, accepts_the_master_path) {
     const auto a = parse_center_url("ws://127.0.0.1:65535/v1/master");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->host, "127.0.0.1");
     EXPECT_EQ(a->port, 65535);
 }
 
-TEST(CenterAddress, AcceptsBracketedIpv6) {
+TEST(center_address, accepts_bracketed_ipv6) {
     const auto a = parse_center_url("ws://[::1]:8010/v1/master");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->host, "::1");
     EXPECT_EQ(a->key(), "[::1]:8010");
 }
 
-TEST(CenterAddress, RejectsOtherForms) {
+TEST(center_address, rejects_other_forms) {
     for (const char* url : {"",
                             "ws://",
                             "ws://host",

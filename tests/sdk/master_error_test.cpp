@@ -16,7 +16,7 @@ constexpr master_errc all[] = {master_errc::auth_failed,     master_errc::auth_t
                                master_errc::protocol_error,  master_errc::retries_exhausted,
                                master_errc::center_error,    master_errc::invalid_url};
 
-TEST(MasterError, EveryValueHasItsOwnMessage) {
+TEST(master_error, every_value_has_its_own_message) {
     std::set<std::string> messages;
     for (master_errc e : all) {
         const boost::system::error_code ec = e;
@@ -27,14 +27,14 @@ TEST(MasterError, EveryValueHasItsOwnMessage) {
     EXPECT_EQ(messages.size(), std::size(all));
 }
 
-TEST(MasterError, ComparesWithTheEnum) {
+TEST(master_error, compares_with_the_enum) {
     const boost::system::error_code ec = master_errc::heartbeat_timeout;
     EXPECT_EQ(ec, master_errc::heartbeat_timeout);
     EXPECT_NE(ec, master_errc::auth_timeout);
     EXPECT_TRUE(ec);
 }
 
-TEST(MasterError, OnlyTerminalErrorsAreFatal) {
+TEST(master_error, only_terminal_errors_are_fatal) {
     EXPECT_TRUE(is_fatal(master_errc::retries_exhausted));
     EXPECT_TRUE(is_fatal(master_errc::invalid_url));
     EXPECT_FALSE(is_fatal(master_errc::auth_failed));

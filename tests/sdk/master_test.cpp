@@ -23,95 +23,19 @@
 #include "regcenter/master.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "support/fake_center.hpp"
+#include "support/master_recorder.hpp"
 
 namespace regcenter {
 namespace {
 
 using namespace std::chrono_literals;
 using test::fake_center;
+using test::recorder;
 using clock_type = std::chrono::steady_clock;
 
 constexpr auto wait_limit = 5s;  // generous: only a failing test waits this long
 const std::string token = "secret-token-1234";
 const std::string session_id = "0123456789abcdef0123456789abcdef";
-
-// Everything a master reported, for tests to wait on.
-class recorder {
-  public:
-    struct error_event {
-        boost::system::error_code ec;
-        std::string context;
-    };
-    struct command_event {
-        std::string cmd;
-        boost::json::object message;
-    };
-
-    void attach(master& m) {
-        m.on_connect(
-            [this](const std::string& center) { add([&] { connects.push_back(center); }); });
-        m.on_authenticated([this](const std::string& center, const std::string& session) {
-            add([&] { authenticated.emplace_back(center, session); });
-        });
-        m.on_close([this](const std::string& center, const std::string& reason) {
-            add([&] { closes.emplace_back(center, reason); });
-        });
-        m.on_error([this](boost::system::error_code ec, const std::string& context) {
-            add([&] { errors.push_back({ec, context}); });
-        });
-        m.on_command([this](const std::string& cmd, const boost::json::object& message) {
-            add([&] { commands.push_back({cmd, message}); });
-        });
-    }
-
-    // REGCENTER_TEST_LOG=1 also prints the SDK's lines, for debugging a failing test.
-    std::function<void(log_level, std::string_view)> logger() {
-        const bool print = std::getenv("REGCENTER_TEST_LOG") != nullptr;
-        return [this, print](log_level level, std::string_view line) {
-            if (print) {
-                std::fprintf(stderr, "sdk <%d> %.*s\n", static_cast<int>(level),
-                             static_cast<int>(line.size()), line.data());
-            }
-            add([&] { logs.emplace_back(line); });
-        };
-    }
-
-    template <class Predicate>
-    bool wait(Predicate p, std::chrono::milliseconds timeout = wait_limit) {
-        std::unique_lock lock(mutex);
-        return cv.wait_for(lock, timeout, [&] { return p(); });
-    }
-
-    // Counters to use inside wait() (the lock is held there) or under lock().
-    std::size_t count_errors(master_errc e) const {
-        return std::count_if(errors.begin(), errors.end(),
-                             [&](const error_event& x) { return x.ec == e; });
-    }
-
-    std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex); }
-
-    std::vector<std::string> connects;
-    std::vector<std::pair<std::string, std::string>> authenticated;
-    std::vector<std::pair<std::string, std::string>> closes;
-    std::vector<error_event> errors;
-    std::vector<command_event> commands;
-    std::vector<std::string> logs;
-    std::set<std::thread::id> threads;
-
-  private:
-    template <class F>
-    void add(F f) {
-        {
-            std::lock_guard lock(mutex);
-            threads.insert(std::this_thread::get_id());
-            f();
-        }
-        cv.notify_all();
-    }
-
-    std::mutex mutex;
-    std::condition_variable cv;
-};
 
 master_config test_config(recorder& r) {
     master_config c;
@@ -162,7 +86,7 @@ std::uint16_t closed_port() {
     return acceptor.local_endpoint().port();  // closed again when acceptor goes
 }
 
-TEST(Master, ConnectAuthenticatesWithTokenNameAndLabels) {
+TEST(master, connect_authenticates_with_token_name_and_labels) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -199,7 +123,7 @@ TEST(Master, ConnectAuthenticatesWithTokenNameAndLabels) {
     }
 }
 
-TEST(Master, NameDefaultsToTheHostName) {
+TEST(master, name_defaults_to_the_host_name) {
     fake_center center;
     recorder r;
     master_config config = test_config(r);
@@ -214,7 +138,7 @@ TEST(Master, NameDefaultsToTheHostName) {
     EXPECT_EQ(auth->name, std::string(host.data()));
 }
 
-TEST(Master, AuthFailedIsReportedAndRetriedAfterABackoff) {
+TEST(master, auth_failed_is_reported_and_retried_after_a_backoff) {
     fake_center center;
     recorder r;
     master_config config = test_config(r);
@@ -246,7 +170,7 @@ TEST(Master, AuthFailedIsReportedAndRetriedAfterABackoff) {
     }
 }
 
-TEST(Master, AuthTimeoutIsReportedAndRetried) {
+TEST(master, auth_timeout_is_reported_and_retried) {
     fake_center center;
     recorder r;
     master_config config = test_config(r);
@@ -263,7 +187,7 @@ TEST(Master, AuthTimeoutIsReportedAndRetried) {
     EXPECT_TRUE(expect<proto::auth>(center, 1));
 }
 
-TEST(Master, HandshakeThatNeverCompletesTimesOut) {
+TEST(master, handshake_that_never_completes_times_out) {
     fake_center center;
     center.set_accept_handshakes(false);
     recorder r;
@@ -280,7 +204,7 @@ TEST(Master, HandshakeThatNeverCompletesTimesOut) {
     EXPECT_EQ(center.connections(), 0u);
 }
 
-TEST(Master, CenterCloseLeadsToReconnect) {
+TEST(master, center_close_leads_to_reconnect) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -302,7 +226,7 @@ TEST(Master, CenterCloseLeadsToReconnect) {
     ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 2; }));
 }
 
-TEST(Master, DroppedConnectionLeadsToReconnect) {
+TEST(master, dropped_connection_leads_to_reconnect) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -317,7 +241,7 @@ TEST(Master, DroppedConnectionLeadsToReconnect) {
     EXPECT_TRUE(expect<proto::auth>(center, 1));
 }
 
-TEST(Master, NoReconnectWhenReconnectOnCloseIsOff) {
+TEST(master, no_reconnect_when_reconnect_on_close_is_off) {
     fake_center center;
     recorder r;
     master_config config = test_config(r);
@@ -336,7 +260,7 @@ TEST(Master, NoReconnectWhenReconnectOnCloseIsOff) {
     EXPECT_TRUE(m.connected_centers().empty());
 }
 
-TEST(Master, KickIsNotUndoneByReconnecting) {
+TEST(master, kick_is_not_undone_by_reconnecting) {
     fake_center center;
     recorder r;
     master m(test_config(r));  // reconnect_on_close stays on
@@ -359,7 +283,7 @@ TEST(Master, KickIsNotUndoneByReconnecting) {
     ASSERT_TRUE(center.wait_connections(2, wait_limit));
 }
 
-TEST(Master, UnrequestedNormalCloseEndsTheLink) {
+TEST(master, unrequested_normal_close_ends_the_link) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -373,7 +297,7 @@ TEST(Master, UnrequestedNormalCloseEndsTheLink) {
     EXPECT_EQ(center.tcp_connections(), 1u);
 }
 
-TEST(Master, PolicyCloseDuringAuthBacksOffLikeARejection) {
+TEST(master, policy_close_during_auth_backs_off_like_a_rejection) {
     fake_center center;
     recorder r;
     master_config config = test_config(r);
@@ -393,7 +317,7 @@ TEST(Master, PolicyCloseDuringAuthBacksOffLikeARejection) {
     EXPECT_NE(r.closes[0].second.find("1008"), std::string::npos) << r.closes[0].second;
 }
 
-TEST(Master, PingIsAnsweredWithPong) {
+TEST(master, ping_is_answered_with_pong) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -404,7 +328,7 @@ TEST(Master, PingIsAnsweredWithPong) {
     EXPECT_TRUE(expect<proto::pong>(center, 0));
 }
 
-TEST(Master, UnknownCommandGoesToOnCommand) {
+TEST(master, unknown_command_goes_to_on_command) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -420,7 +344,7 @@ TEST(Master, UnknownCommandGoesToOnCommand) {
     EXPECT_EQ(r.commands[0].message.at("replicas").as_int64(), 3);
 }
 
-TEST(Master, CenterErrorGoesToOnError) {
+TEST(master, center_error_goes_to_on_error) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -440,7 +364,7 @@ TEST(Master, CenterErrorGoesToOnError) {
     EXPECT_EQ(center.connections(), 1u);
 }
 
-TEST(Master, GarbageIsAProtocolErrorButNotFatal) {
+TEST(master, garbage_is_a_protocol_error_but_not_fatal) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -454,7 +378,7 @@ TEST(Master, GarbageIsAProtocolErrorButNotFatal) {
     EXPECT_TRUE(expect<proto::pong>(center, 0));
 }
 
-TEST(Master, SilentCenterIsDetectedAsDeadAndReconnected) {
+TEST(master, silent_center_is_detected_as_dead_and_reconnected) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -472,7 +396,7 @@ TEST(Master, SilentCenterIsDetectedAsDeadAndReconnected) {
     ASSERT_TRUE(r.wait([&] { return r.authenticated.size() == 2; }));
 }
 
-TEST(Master, CenterPingsKeepTheLinkAlive) {
+TEST(master, center_pings_keep_the_link_alive) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -492,7 +416,7 @@ TEST(Master, CenterPingsKeepTheLinkAlive) {
     EXPECT_EQ(center.connections(), 1u);
 }
 
-TEST(Master, SilentButHealthyCenterIsPingedAndKept) {
+TEST(master, silent_but_healthy_center_is_pinged_and_kept) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -509,7 +433,7 @@ TEST(Master, SilentButHealthyCenterIsPingedAndKept) {
     EXPECT_EQ(center.connections(), 1u);
 }
 
-TEST(Master, CloseSendsLeaveAndCompletesWhenTheCenterCloses) {
+TEST(master, close_sends_leave_and_completes_when_the_center_closes) {
     fake_center center;
     center.set_close_on_leave(false);
     recorder r;
@@ -536,7 +460,7 @@ TEST(Master, CloseSendsLeaveAndCompletesWhenTheCenterCloses) {
     EXPECT_EQ(center.tcp_connections(), 1u);
 }
 
-TEST(Master, CloseGivesUpWaitingAfterCloseTimeout) {
+TEST(master, close_gives_up_waiting_after_close_timeout) {
     fake_center center;
     center.set_close_on_leave(false);
     recorder r;
@@ -558,7 +482,7 @@ TEST(Master, CloseGivesUpWaitingAfterCloseTimeout) {
     EXPECT_NE(r.closes[0].second.find("not confirmed"), std::string::npos) << r.closes[0].second;
 }
 
-TEST(Master, CloseWhileWaitingToReconnectStopsAtOnce) {
+TEST(master, close_while_waiting_to_reconnect_stops_at_once) {
     recorder r;
     master_config config = test_config(r);
     config.retry_delay = 60s;
@@ -571,7 +495,7 @@ TEST(Master, CloseWhileWaitingToReconnectStopsAtOnce) {
     EXPECT_TRUE(m.wait_closed(wait_limit));
 }
 
-TEST(Master, DestructorLeaves) {
+TEST(master, destructor_leaves) {
     fake_center center;
     recorder r;
     {
@@ -589,7 +513,7 @@ TEST(Master, DestructorLeaves) {
     EXPECT_EQ(r.closes[0].second, "left");
 }
 
-TEST(Master, DestructorBeforeAuthClosesTheWebSocket) {
+TEST(master, destructor_before_auth_closes_the_web_socket) {
     fake_center center;
     recorder r;
     {
@@ -602,7 +526,7 @@ TEST(Master, DestructorBeforeAuthClosesTheWebSocket) {
     EXPECT_EQ(center.pending(), 0u);
 }
 
-TEST(Master, ServesTwoCentersIndependently) {
+TEST(master, serves_two_centers_independently) {
     fake_center a;
     fake_center b;
     recorder r;
@@ -632,7 +556,7 @@ TEST(Master, ServesTwoCentersIndependently) {
     ASSERT_TRUE(a.wait_connections(2, wait_limit));
 }
 
-TEST(Master, SameAddressTwiceIsANoOp) {
+TEST(master, same_address_twice_is_a_no_op) {
     fake_center center;
     recorder r;
     master m(test_config(r));
@@ -648,7 +572,7 @@ TEST(Master, SameAddressTwiceIsANoOp) {
     EXPECT_EQ(m.connected_centers().size(), 1u);
 }
 
-TEST(Master, RetriesExhaustedAfterTheConfiguredAttempts) {
+TEST(master, retries_exhausted_after_the_configured_attempts) {
     recorder r;
     master_config config = test_config(r);
     config.retry_attempts = 3;
@@ -675,7 +599,7 @@ TEST(Master, RetriesExhaustedAfterTheConfiguredAttempts) {
     ASSERT_TRUE(r.wait([&] { return r.count_errors(master_errc::retries_exhausted) == 2; }));
 }
 
-TEST(Master, SetRetrySettingsAppliesToLaterAttempts) {
+TEST(master, set_retry_settings_applies_to_later_attempts) {
     recorder r;
     master m(test_config(r));
     r.attach(m);
@@ -686,7 +610,7 @@ TEST(Master, SetRetrySettingsAppliesToLaterAttempts) {
     EXPECT_EQ(r.errors.size(), 3u);
 }
 
-TEST(Master, InvalidUrlThrows) {
+TEST(master, invalid_url_throws) {
     recorder r;
     master m(test_config(r));
     for (const char* url : {"", "127.0.0.1:8010", "http://127.0.0.1:8010", "ws://127.0.0.1",
@@ -698,7 +622,7 @@ TEST(Master, InvalidUrlThrows) {
     EXPECT_TRUE(m.wait_closed(0ms));
 }
 
-TEST(Master, CallerIoContextRunsHandlersOnItsThreads) {
+TEST(master, caller_io_context_runs_handlers_on_its_threads) {
     fake_center center;
     net::io_context ioc;
     auto work = net::make_work_guard(ioc);

@@ -30,7 +30,7 @@ inline center_options test_options() {
 }
 
 class center_test : public ::testing::Test {
-protected:
+  protected:
     /// Starts the center; call again after changing options_ to restart with them.
     void start_center() {
         center_ = std::make_unique<center>(options_);

@@ -78,8 +78,8 @@ void child_process::read_output(int fd) {
     changed_.notify_all();
 }
 
-std::optional<std::vector<std::string>> child_process::wait_for_line(const std::string& pattern,
-    std::chrono::milliseconds timeout, std::size_t from_line) {
+std::optional<std::vector<std::string>> child_process::wait_for_line(
+    const std::string& pattern, std::chrono::milliseconds timeout, std::size_t from_line) {
     const std::regex re(pattern);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex_);
@@ -91,8 +91,7 @@ std::optional<std::vector<std::string>> child_process::wait_for_line(const std::
                 return std::vector<std::string>(match.begin(), match.end());
             }
         }
-        if (output_closed_ ||
-            changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+        if (output_closed_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
             if (next == lines_.size()) {
                 return std::nullopt;
             }
@@ -115,7 +114,9 @@ std::string child_process::output() const {
     return all;
 }
 
-void child_process::signal(int sig) { ::kill(pid_, sig); }
+void child_process::signal(int sig) {
+    ::kill(pid_, sig);
+}
 
 std::optional<int> child_process::wait_exit(std::chrono::milliseconds timeout) {
     if (status_) {

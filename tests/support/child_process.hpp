@@ -13,7 +13,7 @@
 namespace regcenter::test {
 
 class child_process {
-public:
+  public:
     /// Starts `argv[0]` with `argv`; stdout and stderr are merged and collected line by line.
     /// Throws std::system_error if the program can't be started.
     explicit child_process(std::vector<std::string> argv);
@@ -28,8 +28,8 @@ public:
     /// (std::regex_search); returns the match groups (0 is the whole match), or nullopt on
     /// timeout or when the child closed its output first.
     std::optional<std::vector<std::string>> wait_for_line(const std::string& pattern,
-                                             std::chrono::milliseconds timeout,
-                                             std::size_t from_line = 0);
+                                                          std::chrono::milliseconds timeout,
+                                                          std::size_t from_line = 0);
 
     /// Number of output lines so far, to look only at what comes after.
     std::size_t line_count() const;
@@ -45,7 +45,7 @@ public:
 
     int pid() const { return pid_; }
 
-private:
+  private:
     void read_output(int fd);
 
     int pid_ = -1;

@@ -44,9 +44,10 @@ http_result http_call(const tcp::endpoint& server, http::verb method, const std:
         http::async_write(stream, req, [&](beast::error_code write_ec, std::size_t) {
             // A server may answer (413, say) before the whole body is written and close; the
             // answer is still there to read.
-            http::async_read(stream, buffer, out.raw, [&, write_ec](beast::error_code ec, std::size_t) {
-                result = ec ? (write_ec ? write_ec : ec) : beast::error_code{};
-            });
+            http::async_read(stream, buffer, out.raw,
+                             [&, write_ec](beast::error_code ec, std::size_t) {
+                                 result = ec ? (write_ec ? write_ec : ec) : beast::error_code{};
+                             });
         });
     });
     ioc.run();

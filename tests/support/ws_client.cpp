@@ -117,13 +117,17 @@ ws_read ws_client::read(std::chrono::milliseconds timeout) {
 proto::message ws_client::read_message(std::chrono::milliseconds timeout) {
     ws_read r = read(timeout);
     switch (r.what) {
-        case ws_read::kind::text: break;
-        case ws_read::kind::timeout: throw std::runtime_error("no frame within the timeout");
+        case ws_read::kind::text:
+            break;
+        case ws_read::kind::timeout:
+            throw std::runtime_error("no frame within the timeout");
         case ws_read::kind::closed:
-            throw std::runtime_error("connection closed with code " +
-                                     std::to_string(r.close_code) + " (" + r.close_reason + ")");
-        case ws_read::kind::binary: throw std::runtime_error("unexpected binary frame");
-        case ws_read::kind::error: throw std::runtime_error("read failed: " + r.ec.message());
+            throw std::runtime_error("connection closed with code " + std::to_string(r.close_code) +
+                                     " (" + r.close_reason + ")");
+        case ws_read::kind::binary:
+            throw std::runtime_error("unexpected binary frame");
+        case ws_read::kind::error:
+            throw std::runtime_error("read failed: " + r.ec.message());
     }
     proto::decode_result decoded = proto::decode(r.data);
     if (!decoded) {

@@ -27,7 +27,7 @@ struct ws_read {
 };
 
 class ws_client {
-public:
+  public:
     /// Connects and completes the WebSocket handshake to `path`; throws std::system_error.
     explicit ws_client(const tcp::endpoint& server, std::string path = "/v1/master",
                        std::chrono::milliseconds timeout = 5s);
@@ -59,7 +59,7 @@ public:
 
     tcp::endpoint local_endpoint() const;
 
-private:
+  private:
     void run_until(bool& done, std::chrono::milliseconds timeout);
 
     net::io_context ioc_;

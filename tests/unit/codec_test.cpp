@@ -115,9 +115,9 @@ TEST(codec, wrong_field_types_name_the_field) {
               std::string::npos);
     EXPECT_NE(decode_fails(R"({"cmd":"auth-success","heartbeat":20})").find("\"session\""),
               std::string::npos);
-    EXPECT_NE(decode_fails(R"({"cmd":"auth-success","session":"s","heartbeat":0})")
-                  .find("positive"),
-              std::string::npos);
+    EXPECT_NE(
+        decode_fails(R"({"cmd":"auth-success","session":"s","heartbeat":0})").find("positive"),
+        std::string::npos);
 }
 
 TEST(codec, limits_are_enforced) {
@@ -139,8 +139,8 @@ TEST(codec, limits_are_enforced) {
 TEST(codec, deep_nesting_is_refused_not_a_crash) {
     std::string deep(100000, '[');
     EXPECT_FALSE(decode(deep));
-    std::string nested = R"({"cmd":"ping","x":)" + std::string(5000, '[') +
-                         std::string(5000, ']') + "}";
+    std::string nested =
+        R"({"cmd":"ping","x":)" + std::string(5000, '[') + std::string(5000, ']') + "}";
     EXPECT_FALSE(decode(nested));
 }
 

@@ -34,7 +34,7 @@ struct center_status {
 };
 
 class master {
-public:
+  public:
     using connect_handler = std::function<void(const std::string& center)>;
     using authenticated_handler =
         std::function<void(const std::string& center, const std::string& session)>;
@@ -86,7 +86,7 @@ public:
     void on_error(error_handler h);
     void on_command(command_handler h);
 
-private:
+  private:
     std::shared_ptr<detail::master_impl> impl_;
 };
 

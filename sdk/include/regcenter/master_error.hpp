@@ -6,14 +6,14 @@
 namespace regcenter {
 
 enum class master_errc {
-    auth_failed = 1,        ///< the center answered auth-failed (wrong or missing token); retried
-    auth_timeout,           ///< no answer to auth within master_config::auth_timeout; retried
-    connect_timeout,        ///< TCP connect + WebSocket handshake exceeded connect_timeout
-    heartbeat_timeout,      ///< nothing arrived for dead_after_heartbeats intervals; reconnects
-    protocol_error,         ///< the center sent something that is not protocol v1
-    retries_exhausted,      ///< retry_attempts consecutive failures; this center is given up
-    center_error,           ///< the center sent {"cmd":"error"}; context holds its message
-    invalid_url,            ///< connect(url) was given something that is not ws://host:port
+    auth_failed = 1,    ///< the center answered auth-failed (wrong or missing token); retried
+    auth_timeout,       ///< no answer to auth within master_config::auth_timeout; retried
+    connect_timeout,    ///< TCP connect + WebSocket handshake exceeded connect_timeout
+    heartbeat_timeout,  ///< nothing arrived for dead_after_heartbeats intervals; reconnects
+    protocol_error,     ///< the center sent something that is not protocol v1
+    retries_exhausted,  ///< retry_attempts consecutive failures; this center is given up
+    center_error,       ///< the center sent {"cmd":"error"}; context holds its message
+    invalid_url,        ///< connect(url) was given something that is not ws://host:port
 };
 
 const boost::system::error_category& master_category() noexcept;

@@ -28,8 +28,8 @@ struct auth {
 /// center → master: the session is authenticated.
 struct auth_success {
     std::string message;
-    std::string session;     ///< 32 lowercase hex digits (128 random bits)
-    double heartbeat = 20;   ///< ping interval in seconds, fractional below one second
+    std::string session;    ///< 32 lowercase hex digits (128 random bits)
+    double heartbeat = 20;  ///< ping interval in seconds, fractional below one second
     friend bool operator==(const auth_success&, const auth_success&) = default;
 };
 
@@ -78,7 +78,7 @@ struct decode_error {
 
 /// The outcome of decode(): a message, or the reason there is none.
 class decode_result {
-public:
+  public:
     decode_result(message m) : value_(std::move(m)) {}
     decode_result(decode_error e) : value_(std::move(e)) {}
 
@@ -87,7 +87,7 @@ public:
     message& value() { return std::get<message>(value_); }
     const decode_error& error() const { return std::get<decode_error>(value_); }
 
-private:
+  private:
     std::variant<message, decode_error> value_;
 };
 

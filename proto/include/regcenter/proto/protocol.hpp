@@ -39,13 +39,13 @@ inline constexpr std::string_view auth_required = "Authentication required";
 
 /// WebSocket close codes the center uses (RFC 6455 section 7.4, 4000-4999 are ours).
 namespace close_code {
-inline constexpr std::uint16_t normal = 1000;          ///< the master left ({"cmd":"leave"})
-inline constexpr std::uint16_t going_away = 1001;      ///< the center is shutting down
-inline constexpr std::uint16_t unsupported_data = 1003;///< a binary frame where text is expected
-inline constexpr std::uint16_t policy_violation = 1008;///< auth timeout, too many auth failures
-inline constexpr std::uint16_t too_big = 1009;         ///< a frame over limits.max_message
-inline constexpr std::uint16_t try_again_later = 1013; ///< the center can't keep up with the peer
-inline constexpr std::uint16_t kicked = 4001;          ///< an operator closed the session
+inline constexpr std::uint16_t normal = 1000;            ///< the master left ({"cmd":"leave"})
+inline constexpr std::uint16_t going_away = 1001;        ///< the center is shutting down
+inline constexpr std::uint16_t unsupported_data = 1003;  ///< a binary frame where text is expected
+inline constexpr std::uint16_t policy_violation = 1008;  ///< auth timeout, too many auth failures
+inline constexpr std::uint16_t too_big = 1009;           ///< a frame over limits.max_message
+inline constexpr std::uint16_t try_again_later = 1013;   ///< the center can't keep up with the peer
+inline constexpr std::uint16_t kicked = 4001;            ///< an operator closed the session
 }  // namespace close_code
 
 /// Limits on what a master may say about itself; longer values are a bad-request.
