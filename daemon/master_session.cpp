@@ -77,7 +77,7 @@ void master_session::on_accept(beast::error_code ec) {
     }
     phase_ = phase::awaiting_auth;
     touch();
-    logging::debug("master connected", {{"REMOTE_ADDR", remote_}});
+    logging::info("master connected", {{"REMOTE_ADDR", remote_}, {"EVENT", "connect"}});
     do_read();
 }
 

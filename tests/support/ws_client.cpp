@@ -53,24 +53,18 @@ void ws_client::run_until(bool& done, std::chrono::milliseconds timeout) {
 }
 
 void ws_client::send_text(std::string_view text) {
-    bool done = false;
-    beast::error_code ec;
-    ws_.text(true);
-    ws_.async_write(net::buffer(text), [&](beast::error_code e, std::size_t) {
-        ec = e;
-        done = true;
-    });
-    run_until(done, 5s);
-    if (!done || ec) {
-        throw std::system_error(ec ? ec : net::error::timed_out, "ws_client write");
-    }
+    write(text, true);
 }
 
 void ws_client::send_binary(std::string_view bytes) {
+    write(bytes, false);
+}
+
+void ws_client::write(std::string_view data, bool text) {
     bool done = false;
     beast::error_code ec;
-    ws_.binary(true);
-    ws_.async_write(net::buffer(bytes), [&](beast::error_code e, std::size_t) {
+    ws_.text(text);
+    ws_.async_write(net::buffer(data), [&](beast::error_code e, std::size_t) {
         ec = e;
         done = true;
     });

@@ -61,6 +61,7 @@ class ws_client {
 
   private:
     void run_until(bool& done, std::chrono::milliseconds timeout);
+    void write(std::string_view data, bool text);
 
     net::io_context ioc_;
     websocket::stream<beast::tcp_stream> ws_;
