@@ -1,5 +1,7 @@
 // regcenterd: options, logging, signals and the center's life time. Everything else is the
 // center library.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -19,6 +21,28 @@ using namespace regcenter;
 constexpr int exit_ok = 0;
 constexpr int exit_failure = 1;
 constexpr int exit_config = 2;
+
+// Every master holds a socket: the soft open-file limit (often 1024) would cap the fleet long
+// before memory does, so it is raised to the hard limit, which only root can raise.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    const rlim_t before = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            limit.rlim_cur = before;
+        }
+    }
+    const auto text = [](rlim_t v) {
+        return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+    };
+    logging::info("open file limit", {{"SOFT_BEFORE", text(before)},
+                                      {"SOFT", text(limit.rlim_cur)},
+                                      {"HARD", text(limit.rlim_max)}});
+}
 
 logging::level level_of(const daemon_config& config) {
     return logging::parse_level(config.log_level).value_or(logging::level::info);
@@ -61,6 +85,7 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
 
 int run(const std::vector<std::string>& args, daemon_config config) {
     logging::init(level_of(config));
+    raise_open_file_limit();
     // Signals are waited for on their own io_context in the main thread; the center runs on
     // its own threads, so a reload touches sessions only through the center's thread-safe API.
     // The set exists before the center starts so that an early SIGTERM is not fatal.

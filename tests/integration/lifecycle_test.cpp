@@ -116,3 +116,62 @@ TEST_F(lifecycle_test, many_sessions_are_held_and_released) {
 
 }  // namespace
 }  // namespace regcenter::test
+
+namespace regcenter::test {
+namespace {
+
+// The same session code on several I/O threads: strands keep each session serialized.
+class multithreaded_test : public center_test {
+  protected:
+    void SetUp() override {
+        options_.threads = 4;
+        // Pings go out while clients are busy elsewhere; the timeout leaves room for slow
+        // (sanitizer) builds, where a client may not read for a while.
+        options_.heartbeat_interval = std::chrono::milliseconds(100);
+        options_.heartbeat_timeout = std::chrono::seconds(30);
+        start_center();
+    }
+};
+
+TEST_F(multithreaded_test, sessions_on_several_threads_authenticate_chat_and_leave) {
+    constexpr int clients_per_thread = 25;
+    std::vector<std::thread> threads;
+    std::atomic<int> completed{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                std::vector<std::unique_ptr<ws_client>> clients;
+                for (int i = 0; i < clients_per_thread; ++i) {
+                    clients.push_back(std::make_unique<ws_client>(masters_ep()));
+                    clients.back()->authenticate(master_token,
+                                                 "t" + std::to_string(t) + "-" + std::to_string(i));
+                }
+                for (int round = 0; round < 5; ++round) {
+                    for (auto& c : clients) {
+                        c->send(proto::ping{});
+                        if (c->read_message() != proto::message(proto::pong{})) {
+                            return;
+                        }
+                    }
+                }
+                for (auto& c : clients) {
+                    c->send(proto::leave{});
+                    if (c->wait_closed() != proto::close_code::normal) {
+                        return;
+                    }
+                }
+                ++completed;
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << "client thread " << t << ": " << e.what();
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(completed.load(), 4);
+    EXPECT_TRUE(wait_for([&] { return center_->state().sessions().connection_count() == 0; }));
+}
+
+}  // namespace
+}  // namespace regcenter::test
