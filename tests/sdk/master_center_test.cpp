@@ -13,7 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class master_center_test : public center_test {
-protected:
+  protected:
     void SetUp() override {
         options_.heartbeat_interval = 100ms;
         options_.heartbeat_timeout = 300ms;

@@ -584,7 +584,7 @@ TEST_F(config, help_lists_every_key_with_its_default) {
 
 // ---- units ----------------------------------------------------------------------------------
 
-TEST(config_units, parse_duration) {
+TEST(units, parse_duration) {
     EXPECT_EQ(parse_duration("500ms"), duration(500ms));
     EXPECT_EQ(parse_duration("20s"), duration(20s));
     EXPECT_EQ(parse_duration("2m"), duration(120s));
@@ -598,7 +598,7 @@ TEST(config_units, parse_duration) {
     }
 }
 
-TEST(config_units, parse_size) {
+TEST(units, parse_size) {
     EXPECT_EQ(parse_size("65536"), 65536u);
     EXPECT_EQ(parse_size("64KiB"), 65536u);
     EXPECT_EQ(parse_size("1MiB"), 1048576u);
@@ -612,7 +612,7 @@ TEST(config_units, parse_size) {
     }
 }
 
-TEST(config_units, format_duration) {
+TEST(units, format_duration) {
     EXPECT_EQ(format_duration(20s), "20s");
     EXPECT_EQ(format_duration(120s), "2m");
     EXPECT_EQ(format_duration(500ms), "500ms");
