@@ -46,13 +46,22 @@ json::object master_to_json(const master_info& m) {
     for (const auto& [k, v] : m.labels) {
         labels[k] = v;
     }
+    json::array actions;
+    for (const auto& a : m.actions) {
+        json::object entry{{"name", a.name}, {"description", a.description}};
+        if (a.args_schema) {
+            entry["args_schema"] = *a.args_schema;
+        }
+        actions.push_back(std::move(entry));
+    }
     return {{"id", m.id},
             {"name", m.name},
             {"labels", std::move(labels)},
             {"remote", m.remote},
             {"connected_at", format_rfc3339(m.connected_at)},
             {"authenticated_at", format_rfc3339(m.authenticated_at)},
-            {"last_seen_at", format_rfc3339(m.last_seen_at)}};
+            {"last_seen_at", format_rfc3339(m.last_seen_at)},
+            {"actions", std::move(actions)}};
 }
 
 bool authorized(const center_state& state, const http_request& request) {

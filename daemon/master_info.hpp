@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "regcenter/proto/messages.hpp"
 
@@ -16,6 +17,7 @@ struct master_info {
     std::chrono::system_clock::time_point connected_at;
     std::chrono::system_clock::time_point authenticated_at;
     std::chrono::system_clock::time_point last_seen_at;  ///< last frame of any kind, pongs too
+    std::vector<proto::action_info> actions;             ///< as last advertised by the master
 };
 
 }  // namespace regcenter

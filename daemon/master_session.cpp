@@ -7,6 +7,7 @@
 #include "logging.hpp"
 #include "regcenter/common/random_id.hpp"
 #include "regcenter/common/units.hpp"
+#include "regcenter/proto/data_frame.hpp"
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
@@ -102,16 +103,23 @@ void master_session::on_read(beast::error_code ec, std::size_t) {
         buffer_.consume(buffer_.size());
         return do_read();  // drain until the peer answers our close
     }
-    if (!ws_.got_text()) {
-        buffer_.consume(buffer_.size());
-        logging::warning("binary frame where text is expected, closing with 1003",
-                         {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}});
-        start_close(proto::close_code::unsupported_data, "binary frames are not accepted",
-                    disconnect_reason::protocol_error);
-        return do_read();
-    }
     const auto data = buffer_.cdata();
-    on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    const std::string_view frame(static_cast<const char*>(data.data()), data.size());
+    if (!ws_.got_text()) {
+        // Binary frames carry stream data (actions.md); anything else is not protocol v1.
+        const auto decoded = proto::decode_data_frame(frame);
+        if (phase_ != phase::authenticated || !decoded) {
+            buffer_.consume(buffer_.size());
+            logging::warning("binary frame that is not stream data, closing with 1003",
+                             {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}});
+            start_close(proto::close_code::unsupported_data, "binary frames carry stream data only",
+                        disconnect_reason::protocol_error);
+            return do_read();
+        }
+        on_data(*decoded);
+    } else {
+        on_frame(frame);
+    }
     buffer_.consume(buffer_.size());
     release_idle_buffer();
     do_read();
@@ -164,6 +172,11 @@ void master_session::on_auth(proto::auth& m) {
     }
     name_ = m.name.value_or("");
     labels_ = std::move(m.labels);
+    speaks_actions_ = m.actions.has_value();
+    if (m.actions) {
+        actions_.store(
+            std::make_shared<const std::vector<proto::action_info>>(std::move(*m.actions)));
+    }
     authenticated_at_ = std::chrono::system_clock::now();
     do {
         id_ = random_hex_id(16);
@@ -194,6 +207,15 @@ void master_session::handle_authenticated(proto::message& m) {
                            "master reported an error",
                            {{"SESSION_ID", id_}, {"CODE", e.code}, {"ERROR", e.message}});
                    },
+                   [&](proto::actions_update& a) { set_actions(std::move(a.actions)); },
+                   [&](proto::stream_open&) {
+                       send(proto::error{std::string(proto::error_code::bad_request),
+                                         "only the center opens streams"});
+                   },
+                   [&](proto::stream_credit& c) { on_stream_message(c.stream); },
+                   [&](proto::stream_end& e) { on_stream_message(e.stream); },
+                   [&](proto::stream_error& e) { on_stream_message(e.stream); },
+                   [&](proto::stream_close& c) { on_stream_message(c.stream); },
                    [&](proto::unknown& u) {
                        send(proto::error{std::string(proto::error_code::unknown_command),
                                          "unknown command \"" + u.cmd + "\""});
@@ -205,6 +227,24 @@ void master_session::handle_authenticated(proto::message& m) {
                    },
                },
                m);
+}
+
+void master_session::set_actions(std::vector<proto::action_info> actions) {
+    speaks_actions_ = true;
+    logging::info("master actions updated",
+                  {{"SESSION_ID", id_}, {"ACTIONS", std::to_string(actions.size())}});
+    actions_.store(std::make_shared<const std::vector<proto::action_info>>(std::move(actions)));
+}
+
+// No stream is open on the center yet: frames for unknown streams are discarded
+// (actions.md A.2), as they may have been in flight when a stream finished.
+void master_session::on_data(const proto::data_frame& frame) {
+    on_stream_message(frame.stream);
+}
+
+void master_session::on_stream_message(proto::stream_id stream) {
+    logging::debug("discarding a frame for an unknown stream",
+                   {{"SESSION_ID", id_}, {"STREAM_ID", std::to_string(stream)}});
 }
 
 void master_session::send(const proto::message& m) {
@@ -376,6 +416,9 @@ master_info master_session::info() const {
     out.name = name_;
     out.labels = labels_;
     out.remote = remote_;
+    if (auto actions = actions_.load()) {
+        out.actions = *actions;
+    }
     out.connected_at = connected_at_;
     out.authenticated_at = authenticated_at_;
     // last_seen is steady-clock; shown as wall-clock by its age.

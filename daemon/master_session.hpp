@@ -12,6 +12,7 @@
 #include "disconnect_reason.hpp"
 #include "master_info.hpp"
 #include "regcenter/common/net.hpp"
+#include "regcenter/proto/data_frame.hpp"
 #include "regcenter/proto/messages.hpp"
 
 namespace regcenter {
@@ -75,6 +76,9 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void on_read(beast::error_code ec, std::size_t bytes);
     void on_frame(std::string_view text);
     void on_auth(proto::auth& m);
+    void set_actions(std::vector<proto::action_info> actions);
+    void on_data(const proto::data_frame& frame);
+    void on_stream_message(proto::stream_id stream);
     void handle_authenticated(proto::message& m);
     void enqueue(frame f);
     void do_write();
@@ -108,6 +112,11 @@ class master_session : public std::enable_shared_from_this<master_session> {
     const std::chrono::system_clock::time_point connected_at_;
     std::chrono::system_clock::time_point authenticated_at_{};
     const clock::time_point connected_steady_;
+
+    // Replaced as a whole by the master's "actions" message and read by admin requests on other
+    // threads, hence an atomic pointer to an immutable list.
+    std::atomic<std::shared_ptr<const std::vector<proto::action_info>>> actions_;
+    bool speaks_actions_ = false;  // the master advertised actions (even none): streams allowed
 
     std::atomic<bool> authenticated_{false};
     std::atomic<bool> closing_{false};

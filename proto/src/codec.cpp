@@ -57,6 +57,171 @@ std::optional<decode_error> optional_string(const json::object& o, std::string_v
     return std::nullopt;
 }
 
+bool valid_action_name(std::string_view name) {
+    if (name.empty() || name.size() > limits::max_action_name) {
+        return false;
+    }
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<decode_error> decode_action_list(const json::value& v,
+                                               std::vector<action_info>& out) {
+    if (!v.is_array()) {
+        return wrong_type("actions", "an array", v);
+    }
+    const json::array& list = v.get_array();
+    if (list.size() > limits::max_actions) {
+        return decode_error{"field \"actions\" has more than " +
+                            std::to_string(limits::max_actions) + " entries"};
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string where = "actions[" + std::to_string(i) + "]";
+        if (!list[i].is_object()) {
+            return wrong_type(where, "an object", list[i]);
+        }
+        const json::object& entry = list[i].get_object();
+        action_info action;
+        std::optional<std::string> name;
+        std::optional<std::string> description;
+        if (auto e = optional_string(entry, "name", limits::max_action_name, name)) {
+            return decode_error{where + "." + e->what};
+        }
+        if (!name || !valid_action_name(*name)) {
+            return decode_error{where + ".name must be 1 to " +
+                                std::to_string(limits::max_action_name) +
+                                " characters of A-Z a-z 0-9 . _ : -"};
+        }
+        if (auto e = optional_string(entry, "description", limits::max_action_description,
+                                     description)) {
+            return decode_error{where + "." + e->what};
+        }
+        if (const json::value* schema = entry.if_contains("args_schema");
+            schema != nullptr && !schema->is_null()) {
+            if (!schema->is_object()) {
+                return wrong_type(where + ".args_schema", "an object", *schema);
+            }
+            action.args_schema = schema->get_object();
+        }
+        for (const action_info& seen : out) {
+            if (seen.name == *name) {
+                return decode_error{"action \"" + *name + "\" is listed twice"};
+            }
+        }
+        action.name = std::move(*name);
+        action.description = description.value_or("");
+        out.push_back(std::move(action));
+    }
+    return std::nullopt;
+}
+
+// "stream" must be an integer in 1 … 2^32-1.
+std::optional<decode_error> read_stream_id(const json::object& o, stream_id& out) {
+    const json::value* v = o.if_contains("stream");
+    if (v == nullptr) {
+        return decode_error{"field \"stream\" is missing"};
+    }
+    std::uint64_t id = 0;
+    if (v->is_uint64()) {
+        id = v->get_uint64();
+    } else if (v->is_int64() && v->get_int64() > 0) {
+        id = static_cast<std::uint64_t>(v->get_int64());
+    } else if (!v->is_int64()) {
+        return wrong_type("stream", "an integer", *v);
+    }
+    if (id == 0 || id > 0xffffffffULL) {
+        return decode_error{"field \"stream\" must be from 1 to 4294967295"};
+    }
+    out = static_cast<stream_id>(id);
+    return std::nullopt;
+}
+
+decode_result decode_actions_update(const json::object& o) {
+    const json::value* v = o.if_contains("actions");
+    if (v == nullptr) {
+        return decode_error{"field \"actions\" is missing"};
+    }
+    actions_update m;
+    if (auto e = decode_action_list(*v, m.actions)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_stream_open(const json::object& o) {
+    stream_open m;
+    if (auto e = read_stream_id(o, m.stream)) {
+        return *e;
+    }
+    std::optional<std::string> action;
+    if (auto e = optional_string(o, "action", limits::max_action_name, action)) {
+        return *e;
+    }
+    if (!action || action->empty()) {
+        return decode_error{"field \"action\" is missing"};
+    }
+    m.action = std::move(*action);
+    if (const json::value* args = o.if_contains("args")) {
+        m.args = *args;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_stream_credit(const json::object& o) {
+    stream_credit m;
+    if (auto e = read_stream_id(o, m.stream)) {
+        return *e;
+    }
+    const json::value* bytes = o.if_contains("bytes");
+    if (bytes == nullptr) {
+        return decode_error{"field \"bytes\" is missing"};
+    }
+    if (bytes->is_uint64()) {
+        m.bytes = bytes->get_uint64();
+    } else if (bytes->is_int64()) {
+        m.bytes = bytes->get_int64() > 0 ? static_cast<std::uint64_t>(bytes->get_int64()) : 0;
+    } else {
+        return wrong_type("bytes", "an integer", *bytes);
+    }
+    if (m.bytes == 0) {
+        return decode_error{"field \"bytes\" must be at least 1"};
+    }
+    return message{m};
+}
+
+decode_result decode_stream_error(const json::object& o) {
+    stream_error m;
+    if (auto e = read_stream_id(o, m.stream)) {
+        return *e;
+    }
+    std::optional<std::string> code;
+    std::optional<std::string> text;
+    if (auto e = optional_string(o, "code", limits::max_name, code)) {
+        return *e;
+    }
+    if (auto e = optional_string(o, "message", 64 * 1024, text)) {
+        return *e;
+    }
+    m.code = code.value_or("");
+    m.message = text.value_or("");
+    return message{std::move(m)};
+}
+
+template <class Message>
+decode_result decode_stream_only(const json::object& o) {
+    Message m;
+    if (auto e = read_stream_id(o, m.stream)) {
+        return *e;
+    }
+    return message{m};
+}
+
 decode_result decode_auth(const json::object& o) {
     auth m;
     std::optional<std::string> token;
@@ -89,6 +254,12 @@ decode_result decode_auth(const json::object& o) {
                 return too_long(field, limits::max_label_value);
             }
             m.labels.emplace(std::string(key), std::string(value.get_string()));
+        }
+    }
+    if (const json::value* v = o.if_contains("actions"); v != nullptr && !v->is_null()) {
+        m.actions.emplace();
+        if (auto e = decode_action_list(*v, *m.actions)) {
+            return *e;
         }
     }
     return message{std::move(m)};
@@ -182,6 +353,24 @@ decode_result decode(std::string_view frame) {
     if (name == cmd::error) {
         return decode_error_message(o);
     }
+    if (name == cmd::actions) {
+        return decode_actions_update(o);
+    }
+    if (name == cmd::stream_open) {
+        return decode_stream_open(o);
+    }
+    if (name == cmd::stream_credit) {
+        return decode_stream_credit(o);
+    }
+    if (name == cmd::stream_end) {
+        return decode_stream_only<stream_end>(o);
+    }
+    if (name == cmd::stream_error) {
+        return decode_stream_error(o);
+    }
+    if (name == cmd::stream_close) {
+        return decode_stream_only<stream_close>(o);
+    }
     unknown u;
     u.cmd = std::string(name);
     u.body = std::move(o);
@@ -189,6 +378,22 @@ decode_result decode(std::string_view frame) {
 }
 
 namespace {
+
+json::array encode_action_list(const std::vector<action_info>& actions) {
+    json::array list;
+    list.reserve(actions.size());
+    for (const action_info& a : actions) {
+        json::object entry{{"name", a.name}};
+        if (!a.description.empty()) {
+            entry["description"] = a.description;
+        }
+        if (a.args_schema) {
+            entry["args_schema"] = *a.args_schema;
+        }
+        list.push_back(std::move(entry));
+    }
+    return list;
+}
 
 struct encoder {
     json::object operator()(const auth& m) const {
@@ -202,6 +407,9 @@ struct encoder {
                 labels[k] = v;
             }
             o["labels"] = std::move(labels);
+        }
+        if (m.actions) {
+            o["actions"] = encode_action_list(*m.actions);
         }
         return o;
     }
@@ -225,6 +433,30 @@ struct encoder {
     json::object operator()(const error& m) const {
         return {{"cmd", cmd::error}, {"code", m.code}, {"message", m.message}};
     }
+    json::object operator()(const actions_update& m) const {
+        return {{"cmd", cmd::actions}, {"actions", encode_action_list(m.actions)}};
+    }
+    json::object operator()(const stream_open& m) const {
+        return {{"cmd", cmd::stream_open},
+                {"stream", m.stream},
+                {"action", m.action},
+                {"args", m.args}};
+    }
+    json::object operator()(const stream_credit& m) const {
+        return {{"cmd", cmd::stream_credit}, {"stream", m.stream}, {"bytes", m.bytes}};
+    }
+    json::object operator()(const stream_end& m) const {
+        return {{"cmd", cmd::stream_end}, {"stream", m.stream}};
+    }
+    json::object operator()(const stream_error& m) const {
+        return {{"cmd", cmd::stream_error},
+                {"stream", m.stream},
+                {"code", m.code},
+                {"message", m.message}};
+    }
+    json::object operator()(const stream_close& m) const {
+        return {{"cmd", cmd::stream_close}, {"stream", m.stream}};
+    }
     json::object operator()(const unknown& m) const {
         json::object o = m.body;
         o["cmd"] = m.cmd;
@@ -240,6 +472,12 @@ struct namer {
     std::string_view operator()(const pong&) const { return cmd::pong; }
     std::string_view operator()(const leave&) const { return cmd::leave; }
     std::string_view operator()(const error&) const { return cmd::error; }
+    std::string_view operator()(const actions_update&) const { return cmd::actions; }
+    std::string_view operator()(const stream_open&) const { return cmd::stream_open; }
+    std::string_view operator()(const stream_credit&) const { return cmd::stream_credit; }
+    std::string_view operator()(const stream_end&) const { return cmd::stream_end; }
+    std::string_view operator()(const stream_error&) const { return cmd::stream_error; }
+    std::string_view operator()(const stream_close&) const { return cmd::stream_close; }
     std::string_view operator()(const unknown& m) const { return m.cmd; }
 };
 

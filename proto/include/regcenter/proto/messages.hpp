@@ -4,25 +4,82 @@
 // they receive and encode() on every message they send, so the three can never disagree.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 namespace regcenter::proto {
 
 /// Labels a master attaches to itself, e.g. {"zone":"eu-1"}; sorted so output is stable.
 using label_map = std::map<std::string, std::string, std::less<>>;
 
+/// A named action a master offers (actions.md A.1).
+struct action_info {
+    std::string name;
+    std::string description;                         ///< empty when not given
+    std::optional<boost::json::object> args_schema;  ///< shown to operators, not enforced
+    friend bool operator==(const action_info&, const action_info&) = default;
+};
+
+/// Identifies a stream within one connection; chosen by the center, never 0, never reused.
+using stream_id = std::uint32_t;
+
 /// master → center: the first message of a session.
 struct auth {
     std::string token;                ///< empty when the field is missing (then auth fails)
     std::optional<std::string> name;  ///< a human name; the SDK sends the host name
     label_map labels;
+    /// Present (even empty) when the master speaks actions.md; absent for older masters.
+    std::optional<std::vector<action_info>> actions = std::nullopt;
     friend bool operator==(const auth&, const auth&) = default;
+};
+
+/// master → center: replaces the master's whole list of actions.
+struct actions_update {
+    std::vector<action_info> actions;
+    friend bool operator==(const actions_update&, const actions_update&) = default;
+};
+
+/// center → master: run `action` with `args` on a new stream.
+struct stream_open {
+    stream_id stream = 0;
+    std::string action;
+    boost::json::value args;
+    friend bool operator==(const stream_open&, const stream_open&) = default;
+};
+
+/// Either way: the sender consumed `bytes` more of the stream; the peer may send that many more.
+struct stream_credit {
+    stream_id stream = 0;
+    std::uint64_t bytes = 0;
+    friend bool operator==(const stream_credit&, const stream_credit&) = default;
+};
+
+/// Either way: half-close, the sender sends no more data on the stream.
+struct stream_end {
+    stream_id stream = 0;
+    friend bool operator==(const stream_end&, const stream_end&) = default;
+};
+
+/// Either way: the stream failed and is over in both directions.
+struct stream_error {
+    stream_id stream = 0;
+    std::string code;  ///< see protocol.hpp stream_error_code
+    std::string message;
+    friend bool operator==(const stream_error&, const stream_error&) = default;
+};
+
+/// Either way: abort without error; the stream is over in both directions.
+struct stream_close {
+    stream_id stream = 0;
+    friend bool operator==(const stream_close&, const stream_close&) = default;
 };
 
 /// center → master: the session is authenticated.
@@ -69,7 +126,9 @@ struct unknown {
     friend bool operator==(const unknown&, const unknown&) = default;
 };
 
-using message = std::variant<auth, auth_success, auth_failed, ping, pong, leave, error, unknown>;
+using message =
+    std::variant<auth, auth_success, auth_failed, ping, pong, leave, error, actions_update,
+                 stream_open, stream_credit, stream_end, stream_error, stream_close, unknown>;
 
 /// Why a frame is not a valid message; `what` is meant for the peer's "bad-request" error.
 struct decode_error {

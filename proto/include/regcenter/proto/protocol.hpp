@@ -22,6 +22,12 @@ inline constexpr std::string_view ping = "ping";
 inline constexpr std::string_view pong = "pong";
 inline constexpr std::string_view leave = "leave";
 inline constexpr std::string_view error = "error";
+inline constexpr std::string_view actions = "actions";
+inline constexpr std::string_view stream_open = "stream-open";
+inline constexpr std::string_view stream_credit = "stream-credit";
+inline constexpr std::string_view stream_end = "stream-end";
+inline constexpr std::string_view stream_error = "stream-error";
+inline constexpr std::string_view stream_close = "stream-close";
 }  // namespace cmd
 
 /// Values of the "code" field of an error message.
@@ -29,6 +35,19 @@ namespace error_code {
 inline constexpr std::string_view bad_request = "bad-request";
 inline constexpr std::string_view unknown_command = "unknown-command";
 }  // namespace error_code
+
+/// Values of the "code" field of stream-error (actions.md A.2).
+namespace stream_error_code {
+inline constexpr std::string_view unknown_action = "unknown-action";
+inline constexpr std::string_view bad_args = "bad-args";
+inline constexpr std::string_view action_failed = "action-failed";
+inline constexpr std::string_view flow_control = "flow-control";
+inline constexpr std::string_view stalled = "stalled";
+inline constexpr std::string_view timeout = "timeout";
+inline constexpr std::string_view master_disconnected = "master-disconnected";
+inline constexpr std::string_view center_shutdown = "center-shutdown";
+inline constexpr std::string_view duplicate_stream = "duplicate-stream";
+}  // namespace stream_error_code
 
 /// Texts of the "message" field that clients may rely on.
 namespace text {
@@ -55,6 +74,17 @@ inline constexpr std::size_t max_labels = 64;
 inline constexpr std::size_t max_label_key = 128;
 inline constexpr std::size_t max_label_value = 1024;
 inline constexpr std::size_t max_token = 4096;
+inline constexpr std::size_t max_actions = 256;
+inline constexpr std::size_t max_action_name = 128;
+inline constexpr std::size_t max_action_description = 1024;
 }  // namespace limits
+
+/// Stream data framing and flow control (actions.md A.2).
+namespace streams {
+inline constexpr std::uint8_t data_frame_type = 0x01;    ///< first byte of a data frame
+inline constexpr std::size_t data_header_size = 5;       ///< type byte + big-endian stream id
+inline constexpr std::size_t max_data_payload = 65536;   ///< writers split larger writes
+inline constexpr std::uint64_t initial_window = 262144;  ///< credit per stream and direction
+}  // namespace streams
 
 }  // namespace regcenter::proto
