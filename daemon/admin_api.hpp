@@ -4,6 +4,8 @@
 // docs/admin-api.md.
 #pragma once
 
+#include <functional>
+
 #include "http_util.hpp"
 
 namespace regcenter {
@@ -12,7 +14,12 @@ class center_state;
 
 using http_request = http::request<http::string_body>;
 
+/// Receives the response; may be called on any center thread, exactly once.
+using admin_responder = std::function<void(http_response)>;
+
 /// Serves one request. Every path but /healthz needs "Authorization: Bearer <admin.token>".
-http_response handle_admin_request(center_state& state, const http_request& request);
+/// Most routes answer before returning; running an action answers when it completes.
+void handle_admin_request(center_state& state, const http_request& request,
+                          admin_responder respond);
 
 }  // namespace regcenter

@@ -33,25 +33,35 @@ void admin_session::on_read(beast::error_code ec, std::size_t) {
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
         return;
     }
-    std::shared_ptr<http_response> response;
     if (ec) {
         const bool too_big = ec == http::error::body_limit;
-        response = std::make_shared<http_response>(error_response(
-            too_big ? http::status::payload_too_large : http::status::bad_request,
-            too_big ? "payload-too-large" : "bad-request",
-            too_big
-                ? "request body over " + std::to_string(state_.options().max_admin_body) + " bytes"
-                : "malformed HTTP request: " + ec.message()));
-    } else {
-        response = std::make_shared<http_response>(handle_admin_request(state_, parser_->get()));
-        logging::debug("admin request", {{"METHOD", parser_->get().method_string()},
-                                         {"TARGET", parser_->get().target()},
-                                         {"STATUS", std::to_string(response->result_int())}});
+        return write_response(
+            error_response(too_big ? http::status::payload_too_large : http::status::bad_request,
+                           too_big ? "payload-too-large" : "bad-request",
+                           too_big ? "request body over " +
+                                         std::to_string(state_.options().max_admin_body) + " bytes"
+                                   : "malformed HTTP request: " + ec.message()),
+            false);
     }
-    const bool keep_alive = !ec && response->keep_alive();
-    response_ = response;
+    // The answer may come later from another thread (a running action): it is posted back to
+    // this connection's strand. No new request is read meanwhile (no pipelining).
+    handle_admin_request(state_, parser_->get(), [self = shared_from_this()](http_response r) {
+        net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+            logging::debug("admin request", {{"METHOD", self->parser_->get().method_string()},
+                                             {"TARGET", self->parser_->get().target()},
+                                             {"STATUS", std::to_string(r.result_int())}});
+            const bool keep_alive = r.keep_alive();
+            self->write_response(std::move(r), keep_alive);
+        });
+    });
+}
+
+void admin_session::write_response(http_response response, bool keep_alive) {
+    auto shared = std::make_shared<http_response>(std::move(response));
+    response_ = shared;
+    stream_.expires_after(admin_read_timeout);  // a long action may have used up the read's
     http::async_write(
-        stream_, *response,
+        stream_, *shared,
         beast::bind_front_handler(&admin_session::on_write, shared_from_this(), keep_alive));
 }
 

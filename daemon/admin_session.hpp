@@ -18,6 +18,7 @@ class admin_session : public std::enable_shared_from_this<admin_session> {
   private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
+    void write_response(http::response<http::string_body> response, bool keep_alive);
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
 
     beast::tcp_stream stream_;

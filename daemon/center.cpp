@@ -141,6 +141,23 @@ std::vector<std::string> center::token_fingerprints() const {
     return impl_->state.tokens().fingerprints();
 }
 
+std::shared_ptr<center_stream> center::open_stream(const std::string& id, std::string action,
+                                                   boost::json::value args,
+                                                   stream_handlers handlers) {
+    auto session = impl_->state.sessions().find_master(id);
+    if (!session) {
+        return nullptr;
+    }
+    auto stream = std::make_shared<center_stream>(session, id, std::move(action), std::move(args),
+                                                  std::move(handlers));
+    session->open_stream(stream);
+    return stream;
+}
+
+void center::call(call_request request, std::function<void(call_result)> done) {
+    start_call(impl_->state, std::move(request), std::move(done));
+}
+
 void center::set_admin_token(std::string token) {
     impl_->state.set_admin_token(std::move(token));
 }

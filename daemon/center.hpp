@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "action_call.hpp"
 #include "center_options.hpp"
+#include "center_stream.hpp"
 #include "master_info.hpp"
 #include "regcenter/common/net.hpp"
 
@@ -48,6 +50,16 @@ class center {
     bool add_token(const std::string& token);  ///< false if it was already present
     bool remove_token_by_fingerprint(const std::string& fingerprint);
     std::vector<std::string> token_fingerprints() const;
+
+    /// Opens a stream running `action` with `args` on master `id` (proto-spec/actions.md);
+    /// nullptr if there is no such master. A master that did not advertise the action fails
+    /// the stream at once with "unknown-action" (through handlers.on_finish).
+    std::shared_ptr<center_stream> open_stream(const std::string& id, std::string action,
+                                               boost::json::value args, stream_handlers handlers);
+
+    /// Runs an action to completion (input in, output back) and calls `done` once, on a
+    /// center thread, with the result: ok, error, timeout, disconnected or not-found.
+    void call(call_request request, std::function<void(call_result)> done);
 
     /// Replaces the admin token (e.g. on reload).
     void set_admin_token(std::string token);

@@ -1,6 +1,8 @@
 // A master's session: auth state machine, read loop and the single-writer queue.
 #include "master_session.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/bind_executor.hpp>
 
 #include "center_state.hpp"
@@ -212,10 +214,10 @@ void master_session::handle_authenticated(proto::message& m) {
                        send(proto::error{std::string(proto::error_code::bad_request),
                                          "only the center opens streams"});
                    },
-                   [&](proto::stream_credit& c) { on_stream_message(c.stream); },
-                   [&](proto::stream_end& e) { on_stream_message(e.stream); },
-                   [&](proto::stream_error& e) { on_stream_message(e.stream); },
-                   [&](proto::stream_close& c) { on_stream_message(c.stream); },
+                   [&](proto::stream_credit& c) { on_stream_credit(c); },
+                   [&](proto::stream_end& e) { on_stream_end(e); },
+                   [&](proto::stream_error& e) { on_stream_error(e); },
+                   [&](proto::stream_close& c) { on_stream_close(c); },
                    [&](proto::unknown& u) {
                        send(proto::error{std::string(proto::error_code::unknown_command),
                                          "unknown command \"" + u.cmd + "\""});
@@ -236,15 +238,160 @@ void master_session::set_actions(std::vector<proto::action_info> actions) {
     actions_.store(std::make_shared<const std::vector<proto::action_info>>(std::move(actions)));
 }
 
-// No stream is open on the center yet: frames for unknown streams are discarded
-// (actions.md A.2), as they may have been in flight when a stream finished.
-void master_session::on_data(const proto::data_frame& frame) {
-    on_stream_message(frame.stream);
+void master_session::run_on_strand(std::function<void()> f) {
+    net::dispatch(ws_.get_executor(), std::move(f));
 }
 
-void master_session::on_stream_message(proto::stream_id stream) {
-    logging::debug("discarding a frame for an unknown stream",
-                   {{"SESSION_ID", id_}, {"STREAM_ID", std::to_string(stream)}});
+void master_session::open_stream(std::shared_ptr<center_stream> stream) {
+    run_on_strand([self = shared_from_this(), stream = std::move(stream)]() mutable {
+        center_stream& s = *stream;
+        if (self->phase_ != phase::authenticated || self->deregistered_) {
+            return s.finish({false, std::string(proto::stream_error_code::master_disconnected),
+                             "master " + s.master_id() + " is not connected"});
+        }
+        const auto actions = self->actions_.load();
+        const bool offered = actions && std::any_of(actions->begin(), actions->end(),
+                                                    [&](const proto::action_info& a) {
+                                                        return a.name == s.action();
+                                                    });
+        if (!self->speaks_actions_ || !offered) {
+            return s.finish({false, std::string(proto::stream_error_code::unknown_action),
+                             "master " + s.master_id() + " has no action \"" + s.action() + "\""});
+        }
+        const proto::stream_id id = self->next_stream_id_++;
+        self->streams_.emplace(id, stream);
+        self->send(s.open_message(id));
+        logging::debug(
+            "stream opened",
+            {{"SESSION_ID", self->id_}, {"STREAM_ID", std::to_string(id)}, {"ACTION", s.action()}});
+        self->schedule_stream(s);
+    });
+}
+
+std::shared_ptr<center_stream> master_session::find_stream(proto::stream_id id) const {
+    auto it = streams_.find(id);
+    return it == streams_.end() ? nullptr : it->second;
+}
+
+void master_session::schedule_stream(center_stream& s) {
+    if (s.scheduled_ || !s.wants_to_send() || s.finished()) {
+        return;
+    }
+    s.scheduled_ = true;
+    ready_streams_.push_back(s.shared_from_this());
+    pump_streams();
+}
+
+void master_session::pump_streams() {
+    // Stream data enters the write queue only while it is short: control messages never wait
+    // behind megabytes of data, and no stream can push the session over max_write_queue.
+    constexpr std::size_t pump_below = 256 * 1024;
+    while (!ready_streams_.empty() && queued_bytes_ < pump_below &&
+           phase_ == phase::authenticated) {
+        std::shared_ptr<center_stream> s = std::move(ready_streams_.front());
+        ready_streams_.pop_front();
+        s->scheduled_ = false;
+        if (s->finished()) {
+            continue;
+        }
+        bool end_now = false;
+        if (auto frame = s->next_frame(end_now)) {
+            enqueue(std::make_shared<const std::string>(std::move(*frame)), true);
+        }
+        if (end_now) {
+            s->local_end_sent_ = true;
+            send(proto::stream_end{s->id_});
+            if (s->remote_ended_) {
+                finish_stream(*s, {true, {}, {}});
+                continue;
+            }
+        }
+        if (s->wants_to_send()) {
+            s->scheduled_ = true;
+            ready_streams_.push_back(std::move(s));
+        }
+    }
+}
+
+void master_session::finish_stream(center_stream& s, stream_outcome outcome) {
+    streams_.erase(s.id_);
+    s.finish(std::move(outcome));
+}
+
+void master_session::fail_stream(center_stream& s, std::string_view code,
+                                 std::string_view message) {
+    if (s.finished()) {
+        return;
+    }
+    if (s.id_ != 0 && phase_ == phase::authenticated) {
+        send(proto::stream_error{s.id_, std::string(code), std::string(message)});
+    }
+    finish_stream(s, {false, std::string(code), std::string(message)});
+}
+
+void master_session::close_stream(center_stream& s) {
+    if (s.finished()) {
+        return;
+    }
+    if (s.id_ != 0 && phase_ == phase::authenticated) {
+        send(proto::stream_close{s.id_});
+    }
+    finish_stream(s, {false, "closed", "closed by the center"});
+}
+
+void master_session::finish_all_streams(std::string_view code, std::string_view message) {
+    auto streams = std::move(streams_);
+    streams_.clear();
+    ready_streams_.clear();
+    for (auto& [id, s] : streams) {
+        s->finish({false, std::string(code), std::string(message)});
+    }
+}
+
+// Frames for unknown or finished streams are discarded (actions.md A.2): they may have been in
+// flight when the stream finished.
+void master_session::on_data(const proto::data_frame& frame) {
+    auto s = find_stream(frame.stream);
+    if (!s) {
+        return;
+    }
+    std::optional<std::uint64_t> credit;
+    if (!s->deliver(frame.payload, credit)) {
+        return fail_stream(*s, proto::stream_error_code::flow_control,
+                           "master " + id_ + " sent more than its window on stream " +
+                               std::to_string(frame.stream));
+    }
+    if (credit && !s->finished()) {
+        send(proto::stream_credit{frame.stream, *credit});
+    }
+}
+
+void master_session::on_stream_credit(const proto::stream_credit& m) {
+    if (auto s = find_stream(m.stream)) {
+        s->on_credit(m.bytes);
+        schedule_stream(*s);
+    }
+}
+
+void master_session::on_stream_end(const proto::stream_end& m) {
+    if (auto s = find_stream(m.stream)) {
+        s->on_remote_end();
+        if (s->local_ended() && !s->finished()) {
+            finish_stream(*s, {true, {}, {}});
+        }
+    }
+}
+
+void master_session::on_stream_error(const proto::stream_error& m) {
+    if (auto s = find_stream(m.stream)) {
+        finish_stream(*s, {false, m.code.empty() ? "action-failed" : m.code, m.message});
+    }
+}
+
+void master_session::on_stream_close(const proto::stream_close& m) {
+    if (auto s = find_stream(m.stream)) {
+        finish_stream(*s, {false, "closed", "closed by the master"});
+    }
 }
 
 void master_session::send(const proto::message& m) {
@@ -257,12 +404,12 @@ void master_session::send(frame f) {
     });
 }
 
-void master_session::enqueue(frame f) {
+void master_session::enqueue(frame f, bool binary) {
     if (phase_ == phase::closing || finished_) {
         return;
     }
     queued_bytes_ += f->size();
-    queue_.push_back(std::move(f));
+    queue_.push_back({std::move(f), binary});
     if (queued_bytes_ > state_.options().max_write_queue) {
         // The peer has stopped reading; a closing handshake would queue behind the stuck write,
         // so the connection is cut.
@@ -272,23 +419,29 @@ void master_session::enqueue(frame f) {
                           {"QUEUED_BYTES", std::to_string(queued_bytes_)}});
         return abort(disconnect_reason::slow_consumer);
     }
-    if (queue_.size() == 1) {
+    if (!writing_) {
         do_write();
     }
 }
 
 void master_session::do_write() {
-    ws_.text(true);
-    ws_.async_write(net::buffer(*queue_.front()),
+    writing_ = true;
+    ws_.binary(queue_.front().binary);
+    ws_.async_write(net::buffer(*queue_.front().data),
                     beast::bind_front_handler(&master_session::on_write, shared_from_this()));
 }
 
 void master_session::on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
     if (ec) {
         return finish(ec);
     }
-    queued_bytes_ -= queue_.front()->size();
+    queued_bytes_ -= queue_.front().data->size();
     queue_.pop_front();
+    pump_streams();  // may start the next write itself
+    if (writing_) {
+        return;
+    }
     if (!queue_.empty()) {
         return do_write();
     }
@@ -365,6 +518,14 @@ void master_session::deregister(disconnect_reason why) {
     }
     deregistered_ = true;
     state_.sessions().remove_master(id_);
+    if (*reason_ == disconnect_reason::shutdown) {
+        finish_all_streams(proto::stream_error_code::center_shutdown,
+                           "the center is shutting down");
+    } else {
+        finish_all_streams(
+            proto::stream_error_code::master_disconnected,
+            "master " + id_ + " disconnected (" + std::string(to_string(*reason_)) + ")");
+    }
     const auto lvl = (*reason_ == disconnect_reason::heartbeat_timeout ||
                       *reason_ == disconnect_reason::slow_consumer ||
                       *reason_ == disconnect_reason::protocol_error)

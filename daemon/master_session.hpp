@@ -5,10 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
+#include "center_stream.hpp"
 #include "disconnect_reason.hpp"
 #include "master_info.hpp"
 #include "regcenter/common/net.hpp"
@@ -18,6 +21,7 @@
 namespace regcenter {
 
 class center_state;
+class center_stream;
 
 /// Lives as long as its pending operations (shared_from_this); the registry holds it from
 /// accept until the connection ends. Every public function may be called from any thread:
@@ -47,6 +51,17 @@ class master_session : public std::enable_shared_from_this<master_session> {
 
     /// Sends a WebSocket ping unless one is in flight.
     void ping();
+
+    /// Starts `stream` on this session (stream-open). If the session is not authenticated or
+    /// closing, or the master never advertised actions or this action, the stream finishes at
+    /// once with master-disconnected or unknown-action.
+    void open_stream(std::shared_ptr<center_stream> stream);
+
+    /// Runs `f` on the session's strand.
+    void run_on_strand(std::function<void()> f);
+
+    /// The session's strand, for timers that must run serialized with it.
+    net::any_io_executor executor() { return ws_.get_executor(); }
 
     /// Called by the center's sweep; reads only atomics, so it needs no strand.
     bool authenticated() const { return authenticated_.load(std::memory_order_acquire); }
@@ -78,9 +93,22 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void on_auth(proto::auth& m);
     void set_actions(std::vector<proto::action_info> actions);
     void on_data(const proto::data_frame& frame);
-    void on_stream_message(proto::stream_id stream);
+
+    // Streams (actions.md), all on the strand.
+    friend class center_stream;
+    std::shared_ptr<center_stream> find_stream(proto::stream_id id) const;
+    void schedule_stream(center_stream& s);
+    void pump_streams();
+    void fail_stream(center_stream& s, std::string_view code, std::string_view message);
+    void close_stream(center_stream& s);
+    void finish_stream(center_stream& s, stream_outcome outcome);
+    void finish_all_streams(std::string_view code, std::string_view message);
+    void on_stream_credit(const proto::stream_credit& m);
+    void on_stream_end(const proto::stream_end& m);
+    void on_stream_error(const proto::stream_error& m);
+    void on_stream_close(const proto::stream_close& m);
     void handle_authenticated(proto::message& m);
-    void enqueue(frame f);
+    void enqueue(frame f, bool binary = false);
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(std::uint16_t code, std::string reason, disconnect_reason why);
@@ -93,10 +121,15 @@ class master_session : public std::enable_shared_from_this<master_session> {
     websocket::stream<beast::tcp_stream> ws_;
     center_state& state_;
     beast::flat_buffer buffer_;
-    std::deque<frame> queue_;
+    struct outgoing {
+        frame data;
+        bool binary = false;
+    };
+    std::deque<outgoing> queue_;
     std::size_t queued_bytes_ = 0;
     phase phase_ = phase::handshake;
     bool ping_in_flight_ = false;
+    bool writing_ = false;  // an async_write is in flight (one writer per stream)
     bool finished_ = false;
     bool deregistered_ = false;
     std::optional<websocket::close_reason> pending_close_;
@@ -117,6 +150,11 @@ class master_session : public std::enable_shared_from_this<master_session> {
     // threads, hence an atomic pointer to an immutable list.
     std::atomic<std::shared_ptr<const std::vector<proto::action_info>>> actions_;
     bool speaks_actions_ = false;  // the master advertised actions (even none): streams allowed
+    std::unordered_map<proto::stream_id, std::shared_ptr<center_stream>> streams_;
+    proto::stream_id next_stream_id_ = 1;
+    // Streams with data or an end to send, served round-robin while the write queue is short,
+    // so one large stream never starves the others or floods the queue.
+    std::deque<std::shared_ptr<center_stream>> ready_streams_;
 
     std::atomic<bool> authenticated_{false};
     std::atomic<bool> closing_{false};

@@ -113,6 +113,12 @@ struct fixture {
     master m;
 };
 
+// A retry delay of 200 ms whatever the attempt, so that a back-off of at least half of it shows.
+void fixed_retry_delay(master_config& c) {
+    c.retry_delay = 200ms;
+    c.retry_delay_max = 200ms;
+}
+
 std::uint16_t closed_port() {
     net::io_context ioc;
     tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
@@ -165,10 +171,7 @@ TEST(master, name_defaults_to_the_host_name) {
 }
 
 TEST(master, auth_failed_is_reported_and_retried_after_a_backoff) {
-    fixture f([](master_config& c) {
-        c.retry_delay = 200ms;
-        c.retry_delay_max = 200ms;
-    });
+    fixture f(fixed_retry_delay);
     f.m.connect(f.center.url());
 
     ASSERT_TRUE(expect<proto::auth>(f.center, 0));
@@ -284,10 +287,7 @@ TEST(master, unrequested_normal_close_ends_the_link) {
 }
 
 TEST(master, policy_close_during_auth_backs_off_like_a_rejection) {
-    fixture f([](master_config& c) {
-        c.retry_delay = 200ms;
-        c.retry_delay_max = 200ms;
-    });
+    fixture f(fixed_retry_delay);
     f.m.connect(f.center.url());
 
     ASSERT_TRUE(expect<proto::auth>(f.center, 0));

@@ -1,0 +1,40 @@
+// Runs one action on one master to completion: send the input, end, collect the output.
+// The request/response layer over center_stream that the admin API and jobs use.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include <boost/json/value.hpp>
+
+namespace regcenter {
+
+class center_state;
+
+struct call_request {
+    std::string master_id;
+    std::string action;
+    boost::json::value args;
+    std::string input;
+    std::chrono::milliseconds timeout{30000};
+    /// Output beyond this fails the call with "output-too-large": a JSON answer is no place
+    /// for more; the stream endpoint is.
+    std::size_t max_output = 16 * 1024 * 1024;
+};
+
+struct call_result {
+    /// "ok", "error" (the action failed), "timeout", "disconnected" (the master went away),
+    /// "not-found" (no such master).
+    std::string status;
+    std::string output;
+    std::string error_code;  ///< stream-error code when status is not "ok"
+    std::string error_message;
+    std::chrono::milliseconds duration{0};
+};
+
+/// Starts the call; `done` runs exactly once, on an I/O thread of the center, and must not
+/// block. Never throws.
+void start_call(center_state& state, call_request request, std::function<void(call_result)> done);
+
+}  // namespace regcenter

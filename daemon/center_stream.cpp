@@ -1,0 +1,143 @@
+// Center-side stream state: pending output, flow-control window, end/finish bookkeeping. The
+// I/O (frames on the WebSocket) is master_session's; this file decides what to send next.
+#include "center_stream.hpp"
+
+#include <boost/asio/dispatch.hpp>
+
+#include "master_session.hpp"
+#include "regcenter/proto/data_frame.hpp"
+
+namespace regcenter {
+
+center_stream::center_stream(std::weak_ptr<master_session> session, std::string master_id,
+                             std::string action, boost::json::value args, stream_handlers handlers)
+    : session_(std::move(session)),
+      master_id_(std::move(master_id)),
+      action_(std::move(action)),
+      args_(std::move(args)),
+      handlers_(std::move(handlers)) {}
+
+void center_stream::post(std::function<void(master_session&, center_stream&)> op) {
+    auto session = session_.lock();
+    if (!session) {
+        return;  // the session is gone; the stream was finished when it went
+    }
+    session->run_on_strand(
+        [session, self = shared_from_this(), op = std::move(op)] { op(*session, *self); });
+}
+
+void center_stream::write(std::string bytes) {
+    post([bytes = std::move(bytes)](master_session& session, center_stream& s) mutable {
+        if (s.finished_ || s.local_end_requested_ || bytes.empty()) {
+            return;
+        }
+        s.pending_bytes_ += bytes.size();
+        s.pending_.push_back(std::move(bytes));
+        if (s.pending_bytes_ > max_pending()) {
+            session.fail_stream(s, "stalled",
+                                "more than " + std::to_string(max_pending()) +
+                                    " bytes queued for master " + s.master_id_ + " stream " +
+                                    std::to_string(s.id_) + ": it does not read");
+            return;
+        }
+        session.schedule_stream(s);
+    });
+}
+
+void center_stream::end() {
+    post([](master_session& session, center_stream& s) {
+        if (s.finished_ || s.local_end_requested_) {
+            return;
+        }
+        s.local_end_requested_ = true;
+        session.schedule_stream(s);
+    });
+}
+
+void center_stream::fail(std::string code, std::string message) {
+    post([code = std::move(code), message = std::move(message)](
+             master_session& session, center_stream& s) { session.fail_stream(s, code, message); });
+}
+
+void center_stream::close() {
+    post([](master_session& session, center_stream& s) { session.close_stream(s); });
+}
+
+proto::stream_open center_stream::open_message(proto::stream_id id) {
+    id_ = id;
+    return proto::stream_open{id, action_, std::move(args_)};
+}
+
+bool center_stream::deliver(std::string_view payload, std::optional<std::uint64_t>& credit) {
+    if (!window_.on_received(payload.size())) {
+        return false;
+    }
+    if (handlers_.on_data && !payload.empty()) {
+        handlers_.on_data(payload);
+    }
+    // Credit follows consumption: the callback has returned, the bytes are handled.
+    credit = window_.on_consumed(payload.size());
+    return true;
+}
+
+void center_stream::on_remote_end() {
+    if (remote_ended_) {
+        return;
+    }
+    remote_ended_ = true;
+    if (handlers_.on_end) {
+        handlers_.on_end();
+    }
+}
+
+void center_stream::finish(stream_outcome outcome) {
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    pending_.clear();
+    pending_bytes_ = 0;
+    auto on_finish = std::move(handlers_.on_finish);
+    handlers_ = {};  // drop captured state (buffers, callbacks) now, not when the last ref goes
+    if (on_finish) {
+        on_finish(outcome);
+    }
+}
+
+bool center_stream::wants_to_send() const {
+    if (finished_ || local_end_sent_) {
+        return false;
+    }
+    if (pending_bytes_ > 0) {
+        return window_.send_credit() > 0;
+    }
+    return local_end_requested_;
+}
+
+std::optional<std::string> center_stream::next_frame(bool& end_now) {
+    end_now = false;
+    if (pending_bytes_ == 0) {
+        end_now = local_end_requested_ && !local_end_sent_;
+        return std::nullopt;
+    }
+    const std::size_t allowed = static_cast<std::size_t>(
+        std::min<std::uint64_t>(window_.send_credit(), proto::streams::max_data_payload));
+    if (allowed == 0) {
+        return std::nullopt;
+    }
+    const std::string& front = pending_.front();
+    const std::size_t take = std::min(allowed, front.size() - pending_offset_);
+    std::string frame =
+        proto::encode_data_frame(id_, std::string_view(front).substr(pending_offset_, take));
+    pending_offset_ += take;
+    pending_bytes_ -= take;
+    window_.on_sent(take);
+    if (pending_offset_ == front.size()) {
+        pending_.pop_front();
+        pending_offset_ = 0;
+    }
+    end_now = pending_bytes_ == 0 && local_end_requested_ && !local_end_sent_;
+    return frame;
+}
+
+}  // namespace regcenter

@@ -1,0 +1,102 @@
+// The center's side of one stream to a master (proto-spec/actions.md): what an operator (the
+// admin API, a job, an embedder) holds to talk to a running action.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "regcenter/proto/messages.hpp"
+#include "regcenter/proto/stream_window.hpp"
+
+namespace regcenter {
+
+class master_session;
+
+/// How a stream finished.
+struct stream_outcome {
+    bool ok = false;      ///< both directions ended normally
+    std::string code;     ///< stream-error code when !ok; "closed" for an abort
+    std::string message;  ///< human text when !ok
+};
+
+/// Callbacks of a stream; they run on the master session's strand, one at a time, and must not
+/// block. on_finish is called exactly once, last.
+struct stream_handlers {
+    std::function<void(std::string_view bytes)> on_data;
+    std::function<void()> on_end;  ///< the master sends no more data
+    std::function<void(const stream_outcome&)> on_finish;
+};
+
+/// Created by center::open_stream. Thread-safe: every call is posted to the session's strand.
+/// Data from the master is credited back as on_data returns, so a slow on_data slows the
+/// master down instead of growing a buffer.
+class center_stream : public std::enable_shared_from_this<center_stream> {
+  public:
+    center_stream(std::weak_ptr<master_session> session, std::string master_id, std::string action,
+                  boost::json::value args, stream_handlers handlers);
+
+    /// Queues bytes for the master; sent in frames of at most 64 KiB as credit allows. Writing
+    /// more than max_pending() unsent bytes fails the stream with "stalled".
+    void write(std::string bytes);
+
+    /// Half-close: no more data to the master (after what is queued).
+    void end();
+
+    /// Fails the stream both ways (stream-error to the master, on_finish with the code).
+    void fail(std::string code, std::string message);
+
+    /// Aborts both ways (stream-close).
+    void close();
+
+    const std::string& master_id() const { return master_id_; }
+    const std::string& action() const { return action_; }
+
+    static constexpr std::size_t max_pending() { return 64 * 1024 * 1024; }
+
+  private:
+    friend class master_session;  // the session drives the stream on its strand
+
+    // ---- called by master_session on its strand ---------------------------------------------
+    proto::stream_open open_message(proto::stream_id id);
+    /// Payload the master sent; false when it broke the window (the session then fails it).
+    bool deliver(std::string_view payload, std::optional<std::uint64_t>& credit);
+    void on_credit(std::uint64_t bytes) { window_.on_credit(bytes); }
+    void on_remote_end();
+    /// Ends the stream locally with `outcome` (no message to the master).
+    void finish(stream_outcome outcome);
+    /// The next data frame to send, if credit and data allow; sets `end_now` when the queued
+    /// end should be sent after it (or instead of it).
+    std::optional<std::string> next_frame(bool& end_now);
+    bool wants_to_send() const;
+    bool finished() const { return finished_; }
+    bool local_ended() const { return local_end_sent_; }
+
+    void post(std::function<void(master_session&, center_stream&)> op);
+
+    std::weak_ptr<master_session> session_;
+    const std::string master_id_;
+    const std::string action_;
+    boost::json::value args_;
+    stream_handlers handlers_;
+
+    proto::stream_id id_ = 0;
+    proto::stream_window window_;
+    std::deque<std::string> pending_;  // unsent data, in order
+    std::size_t pending_offset_ = 0;   // bytes of pending_.front() already sent
+    std::size_t pending_bytes_ = 0;
+    bool local_end_requested_ = false;
+    bool local_end_sent_ = false;
+    bool remote_ended_ = false;
+    bool finished_ = false;
+    bool scheduled_ = false;  // in the session's ready list
+};
+
+}  // namespace regcenter
