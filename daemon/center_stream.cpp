@@ -73,7 +73,14 @@ bool center_stream::deliver(std::string_view payload, std::optional<std::uint64_
         return false;
     }
     if (handlers_.on_data && !payload.empty()) {
+        // on_data may finish the stream (fail, close); its std::function must outlive the call.
+        delivering_ = true;
         handlers_.on_data(payload);
+        delivering_ = false;
+        if (finished_) {
+            handlers_ = {};
+            return true;
+        }
     }
     // Credit follows consumption: the callback has returned, the bytes are handled.
     credit = window_.on_consumed(payload.size());
@@ -98,7 +105,9 @@ void center_stream::finish(stream_outcome outcome) {
     pending_.clear();
     pending_bytes_ = 0;
     auto on_finish = std::move(handlers_.on_finish);
-    handlers_ = {};  // drop captured state (buffers, callbacks) now, not when the last ref goes
+    if (!delivering_) {
+        handlers_ = {};  // drop captured state (buffers, callbacks) now, not at the last ref
+    }
     if (on_finish) {
         on_finish(outcome);
     }

@@ -96,7 +96,8 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
     bool local_end_sent_ = false;
     bool remote_ended_ = false;
     bool finished_ = false;
-    bool scheduled_ = false;  // in the session's ready list
+    bool scheduled_ = false;   // in the session's ready list
+    bool delivering_ = false;  // inside handlers_.on_data
 };
 
 }  // namespace regcenter

@@ -202,6 +202,24 @@ TEST_F(stream_test, the_center_credits_what_it_consumes) {
     EXPECT_EQ(r.output, output);
 }
 
+TEST_F(stream_test, output_over_the_limit_fails_the_call_instead_of_being_cut) {
+    auto promise = std::make_shared<std::promise<call_result>>();
+    call_request request;
+    request.master_id = id_;
+    request.action = "echo";
+    request.max_output = 10;
+    center_->call(request, [promise](call_result res) { promise->set_value(res); });
+    const auto open = std::get<proto::stream_open>(next_control());
+    next_control();
+    send_data(open.stream, "0123456789abc");
+    const call_result r = promise->get_future().get();
+    EXPECT_EQ(r.status, "error");
+    EXPECT_EQ(r.error_code, "output-too-large");
+    EXPECT_TRUE(r.output.empty());
+    const auto error = std::get<proto::stream_error>(next_control());
+    EXPECT_EQ(error.code, "output-too-large");
+}
+
 TEST_F(stream_test, many_concurrent_streams_do_not_mix_their_data) {
     constexpr int count = 20;
     std::vector<std::future<call_result>> results;
