@@ -1,4 +1,10 @@
-// A minimal master: joins one center, logs every event to stderr and leaves on SIGINT/SIGTERM.
+// A minimal master: joins one center, logs every event to stderr, offers three actions and leaves
+// on SIGINT/SIGTERM.
+//
+// Actions (see docs/sdk.md, "Actions and streams"):
+//   echo  streams its input back as it arrives
+//   cat   the same, for binary files (the bytes are passed through untouched)
+//   load  a call: returns the 1, 5 and 15 minute load averages as JSON
 //
 //   minimal_master [URL [TOKEN]]
 //
@@ -9,10 +15,14 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <boost/json.hpp>
 
 #include "regcenter/master.hpp"
 
@@ -40,6 +50,36 @@ const char* level_name(regcenter::log_level level) {
             return "debug";
     }
     return "?";
+}
+
+// Streams the input back. When the center reads our output slower than it sends input, write()
+// returns false: stop crediting the input until our buffer drains, so memory stays bounded.
+void echo(std::shared_ptr<regcenter::action_stream> stream) {
+    regcenter::action_stream* s = stream.get();  // callbacks only run while the stream lives
+    s->on_data([s](std::string_view bytes) {
+        if (!s->write(bytes)) {
+            s->hold_credit();
+        }
+    });
+    s->on_drain([s] { s->release_credit(); });
+    s->on_end([s] { s->end(); });
+    s->on_error([s](const std::string& code, const std::string& message) {
+        std::cerr << s->action() << " stream " << s->id() << " failed: " << code << ": " << message
+                  << '\n';
+    });
+}
+
+// {"load1":0.42,"load5":0.30,"load15":0.25} from /proc/loadavg.
+std::string load(const boost::json::value& /*args*/, std::string /*input*/) {
+    // The kernel's own decimal text is kept: a double would come out as 4.2E-1.
+    std::ifstream file("/proc/loadavg");
+    std::string one;
+    std::string five;
+    std::string fifteen;
+    if (!(file >> one >> five >> fifteen)) {
+        throw std::runtime_error("cannot read /proc/loadavg");
+    }
+    return R"({"load1":)" + one + R"(,"load5":)" + five + R"(,"load15":)" + fifteen + "}";
 }
 
 }  // namespace
@@ -77,6 +117,10 @@ int main(int argc, char** argv) {
     master.on_command([](const std::string& cmd, const boost::json::object& message) {
         std::cerr << "command " << cmd << ": " << message << '\n';
     });
+
+    master.handle("echo", echo, "streams its input back");
+    master.handle("cat", echo, "streams its input back unchanged, for binary files");
+    master.handle_call("load", load, "1, 5 and 15 minute load averages as JSON");
 
     try {
         master.connect(std::string_view(url));

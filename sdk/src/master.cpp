@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "detail/action_registry.hpp"
 #include "detail/master_impl.hpp"
 #include "regcenter/detail/center_address.hpp"
 
@@ -48,6 +49,31 @@ std::vector<center_status> master::connected_centers() const {
 
 void master::set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay) {
     impl_->set_retry_settings(attempts, delay);
+}
+
+void master::handle(std::string name, action_handler handler, std::string description,
+                    std::optional<boost::json::object> args_schema) {
+    if (impl_->state().actions().put(std::move(name), std::move(handler), std::move(description),
+                                     std::move(args_schema))) {
+        impl_->actions_changed();
+    }
+}
+
+void master::handle_call(std::string name, call_handler handler, std::string description,
+                         std::optional<boost::json::object> args_schema) {
+    if (!handler) {
+        throw std::invalid_argument("regcenter::master: empty handler for action \"" + name + "\"");
+    }
+    handle(std::move(name), detail::make_call_action(std::move(handler)), std::move(description),
+           std::move(args_schema));
+}
+
+bool master::remove_action(const std::string& name) {
+    if (!impl_->state().actions().remove(name)) {
+        return false;
+    }
+    impl_->actions_changed();
+    return true;
 }
 
 void master::on_connect(connect_handler h) {

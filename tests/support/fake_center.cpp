@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "regcenter/proto/data_frame.hpp"
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter::test {
@@ -158,13 +159,21 @@ void fake_center::read(const std::shared_ptr<session>& s) {
         }
         const std::string frame = beast::buffers_to_string(s->buffer.data());
         s->buffer.consume(s->buffer.size());
-        proto::decode_result decoded = proto::decode(frame);
-        proto::message m =
-            decoded ? decoded.value() : proto::message{proto::unknown{"<undecodable>", {}}};
-        const bool leave = std::holds_alternative<proto::leave>(m);
+        received r{s->index, proto::unknown{"<undecodable-binary>", {}}};
+        if (!s->ws.got_text()) {
+            if (auto data = proto::decode_data_frame(frame)) {
+                r.message = proto::unknown{"<data>", {}};
+                r.data = data_frame{data->stream, std::string(data->payload)};
+            }
+        } else {
+            proto::decode_result decoded = proto::decode(frame);
+            r.message =
+                decoded ? decoded.value() : proto::message{proto::unknown{"<undecodable>", {}}};
+        }
+        const bool leave = std::holds_alternative<proto::leave>(r.message);
         {
             std::lock_guard lock(mutex_);
-            inbox_.push_back({s->index, std::move(m)});
+            inbox_.push_back(std::move(r));
         }
         cv_.notify_all();
         if (leave && close_on_leave_) {
@@ -217,6 +226,11 @@ void fake_center::write_next(const std::shared_ptr<session>& s) {
     outgoing& op = s->outbox.front();
     switch (op.what) {
         case outgoing::kind::text:
+            s->ws.text(true);
+            s->ws.async_write(net::buffer(op.text), std::move(done));
+            break;
+        case outgoing::kind::binary:
+            s->ws.binary(true);
             s->ws.async_write(net::buffer(op.text), std::move(done));
             break;
         case outgoing::kind::ping:
@@ -237,6 +251,15 @@ void fake_center::send(const proto::message& m, std::optional<std::size_t> conne
 
 void fake_center::send_text(std::string frame, std::optional<std::size_t> connection) {
     enqueue(connection, {outgoing::kind::text, std::move(frame), 0});
+}
+
+void fake_center::send_data(proto::stream_id stream, std::string_view payload,
+                            std::optional<std::size_t> connection) {
+    enqueue(connection, {outgoing::kind::binary, proto::encode_data_frame(stream, payload), 0});
+}
+
+void fake_center::send_binary(std::string frame, std::optional<std::size_t> connection) {
+    enqueue(connection, {outgoing::kind::binary, std::move(frame), 0});
 }
 
 void fake_center::ping(std::optional<std::size_t> connection) {

@@ -1,6 +1,6 @@
 // A scripted fake center for SDK tests: accepts masters on 127.0.0.1 at /v1/master and lets the
-// test read what the SDK sent (decoded by the codec, with a deadline), answer with frames, pings
-// or a close, or stop answering altogether.
+// test read what the SDK sent (decoded by the codec, with a deadline), answer with text or stream
+// data frames, pings or a close, or stop answering altogether.
 //
 // It runs its own io_context on its own thread; every public function is thread-safe and is
 // applied in call order. Connections are numbered 0, 1, 2... in the order they were accepted;
@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,10 +30,20 @@ class fake_center {
   public:
     using clock = std::chrono::steady_clock;
 
-    /// One message the SDK sent, with the connection it came on.
+    /// A stream data frame the SDK sent (actions.md A.2).
+    struct data_frame {
+        proto::stream_id stream = 0;
+        std::string payload;
+    };
+
+    /// One frame the SDK sent, with the connection it came on: a text frame decoded by the
+    /// codec (`message`), or a binary frame. A valid data frame is in `data`, with `message`
+    /// set to proto::unknown{"<data>"}; a binary frame that isn't one leaves `data` empty and
+    /// reads as proto::unknown{"<undecodable-binary>"}.
     struct received {
         std::size_t connection;
         proto::message message;
+        std::optional<data_frame> data = std::nullopt;
     };
 
     /// Starts listening on 127.0.0.1 at an ephemeral port.
@@ -69,7 +80,7 @@ class fake_center {
     std::string extensions(std::size_t index) const;
 
     /// The next message from the SDK on any connection, in arrival order; nullopt on timeout.
-    /// Frames that don't decode are reported as proto::unknown with cmd "<undecodable>".
+    /// Text frames that don't decode are reported as proto::unknown with cmd "<undecodable>".
     std::optional<received> receive(std::chrono::milliseconds timeout);
     /// Messages received but not yet taken by receive().
     std::size_t pending() const;
@@ -77,6 +88,10 @@ class fake_center {
     /// Sends a message (encoded by the codec) or a raw text frame.
     void send(const proto::message& m, std::optional<std::size_t> connection = {});
     void send_text(std::string frame, std::optional<std::size_t> connection = {});
+    /// Sends a stream data frame (encoded by the codec) or a raw binary frame.
+    void send_data(proto::stream_id stream, std::string_view payload,
+                   std::optional<std::size_t> connection = {});
+    void send_binary(std::string frame, std::optional<std::size_t> connection = {});
     /// Sends a WebSocket ping control frame.
     void ping(std::optional<std::size_t> connection = {});
     /// Starts the WebSocket close handshake with `code`.
@@ -112,7 +127,7 @@ class fake_center {
     void start_session(const std::shared_ptr<session>& s);
     void read(const std::shared_ptr<session>& s);
     struct outgoing {
-        enum class kind { text, ping, close } what;
+        enum class kind { text, binary, ping, close } what;
         std::string text;
         std::uint16_t code = 0;
     };

@@ -3,7 +3,8 @@
 // The center opens a stream to run a named action; the SDK calls the handler registered with
 // master::handle() with a new action_stream. Both sides may send bytes, half-close (end), fail
 // or abort the stream. Flow control is per stream: data is credited to the center as the
-// on_data callback returns, so a handler that is slow to consume makes the center wait.
+// on_data callback returns (unless the handler holds credit), so a handler that is slow to
+// consume makes the center wait. Memory bounds and threading: docs/sdk.md, "Actions and streams".
 #pragma once
 
 #include <cstddef>
@@ -69,7 +70,9 @@ class action_stream {
     /// - on_error: the stream ended abnormally and is over both ways, with the code of the
     ///   center's stream-error, "closed" (the center sent stream-close), "disconnected" (the
     ///   connection to the center closed), "flow-control" (the center overran its window),
-    ///   "stalled" (write() passed hard_limit()) or "action-failed" (a callback threw).
+    ///   "stalled" (write() passed hard_limit()), "action-failed" (a callback threw) or
+    ///   "duplicate-stream" (the center reused this stream's id). It is not called for what
+    ///   the application did itself: fail(), close(), a handler that threw.
     /// - on_drain: the send buffer emptied after a write() returned false.
     /// The stream drops its callbacks when it finishes, so they may capture the stream itself.
     virtual void on_data(data_handler h) = 0;

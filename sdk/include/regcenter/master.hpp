@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include <boost/json/object.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "regcenter/action_stream.hpp"
 #include "regcenter/common/net.hpp"
 #include "regcenter/master_config.hpp"
 #include "regcenter/master_error.hpp"
@@ -78,6 +80,26 @@ class master {
 
     /// Changes the retry settings for future attempts. Thread-safe.
     void set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay);
+
+    /// Registers a streaming action (proto-spec/actions.md, docs/sdk.md "Actions and streams").
+    /// Names are 1-128 characters of A-Z a-z 0-9 . _ : - and descriptions at most 1024 bytes:
+    /// otherwise, and for an empty handler, it throws std::invalid_argument; a 257th action
+    /// throws std::length_error. Replaces an action of the same name. The list is advertised to
+    /// every center: in auth, and with an "actions" message to every authenticated center when
+    /// it changes. Thread-safe; before or after connect(), also from a handler.
+    void handle(std::string name, action_handler handler, std::string description = {},
+                std::optional<boost::json::object> args_schema = {});
+
+    /// Request/response on top of handle(): collects the whole input until the center ends
+    /// (at most action_stream::hard_limit() bytes, more fails with "bad-args"), calls the
+    /// handler, writes the string it returns and ends. An exception fails the stream
+    /// ("action-failed") with its what(). Runs on the I/O thread: keep it short.
+    void handle_call(std::string name, call_handler handler, std::string description = {},
+                     std::optional<boost::json::object> args_schema = {});
+
+    /// Removes an action and advertises the change; false if there was none. Streams already
+    /// running keep going.
+    bool remove_action(const std::string& name);
 
     /// Event callbacks. Set them before connect(); they are not synchronized with running links.
     void on_connect(connect_handler h);

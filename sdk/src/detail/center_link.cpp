@@ -22,6 +22,10 @@ using boost::system::error_code;
 
 constexpr std::string_view user_agent = "regcenter-sdk/0.1";
 
+// Data frame bytes queued for the socket before streams wait: enough to keep the socket busy,
+// small enough that a ping, a credit or a new stream's data never waits behind megabytes.
+constexpr std::size_t max_queued_data = 4 * proto::streams::max_data_payload;
+
 // Completion token that turns errors into values: the run loop decides on every error itself,
 // so nothing is thrown across co_await.
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
@@ -60,16 +64,35 @@ std::uint64_t random_seed() {
 
 }  // namespace
 
+/// The connection as the stream_mux sees it.
+struct center_link::port final : stream_transport {
+    port(center_link& link, const std::shared_ptr<connection>& c) : link(link), c(c) {}
+
+    void send_message(const proto::message& m) override;
+    void send_data(outgoing_data frame) override;
+    bool data_room() const override;
+
+    center_link& link;  // outlives the port: the run loop holds the link until the mux shuts down
+    std::weak_ptr<connection> c;
+};
+
 /// One TCP + WebSocket connection, i.e. one attempt. Handlers of its operations hold it by
 /// shared_ptr, so a late completion never touches the next attempt's stream.
 struct center_link::connection {
     explicit connection(const net::strand<net::any_io_executor>& strand)
         : ws(strand), deadline(strand), watchdog(strand) {}
 
-    // Pings and the close frame are writes too, so they queue behind text frames.
+    ~connection() {
+        if (streams) {
+            streams->detach();  // normally shut down already; never use the port after this
+        }
+    }
+
+    // Pings, data frames and the close frame are writes too, so they queue behind text frames.
     struct outgoing {
-        enum class kind { text, ping, close } what;
+        enum class kind { text, data, ping, close } what;
         std::string text;
+        outgoing_data data;
     };
 
     bool live() const { return !aborted && !ended; }
@@ -80,6 +103,7 @@ struct center_link::connection {
     std::uint64_t deadline_generation = 0;
     net::steady_timer watchdog;  // dead-center detection once authenticated
     std::deque<outgoing> outbox;
+    std::size_t queued_data = 0;  // payload bytes of the data frames in outbox
     bool writing = false;
     bool close_queued = false;  // no frame may follow a close frame
     bool open = false;          // the WebSocket handshake completed
@@ -92,7 +116,27 @@ struct center_link::connection {
     clock::time_point pinged_for{};  // the last_rx our latest ping was sent for
     clock::duration heartbeat{};     // the center's announced ping interval
     clock::duration dead_after{};
+    std::vector<proto::action_info> advertised;  // the list the center was told last
+    std::unique_ptr<port> stream_port;
+    std::shared_ptr<stream_mux> streams;  // from the handshake on
 };
+
+void center_link::port::send_message(const proto::message& m) {
+    if (auto conn = c.lock()) {
+        link.send(conn, m);
+    }
+}
+
+void center_link::port::send_data(outgoing_data frame) {
+    if (auto conn = c.lock()) {
+        link.send_data(conn, std::move(frame));
+    }
+}
+
+bool center_link::port::data_room() const {
+    auto conn = c.lock();
+    return conn && conn->live() && !conn->close_queued && conn->queued_data < max_queued_data;
+}
 
 center_link::center_link(const net::any_io_executor& executor, center_address address,
                          std::shared_ptr<master_state> state)
@@ -124,6 +168,27 @@ void center_link::start() {
 
 void center_link::close() {
     net::dispatch(strand_, [self = shared_from_this()] { self->on_close_request(); });
+}
+
+void center_link::actions_changed() {
+    net::post(strand_, [self = shared_from_this()] {
+        if (const std::shared_ptr<connection> c = self->current_) {
+            self->advertise(c);
+        }
+    });
+}
+
+void center_link::advertise(const std::shared_ptr<connection>& c) {
+    if (!c->live() || !c->authenticated || c->leaving || c->close_queued) {
+        return;  // auth carries the list; on_auth_success catches up with later changes
+    }
+    std::vector<proto::action_info> actions = state_->actions().snapshot();
+    if (actions == c->advertised) {
+        return;
+    }
+    log(log_level::info, "advertising " + std::to_string(actions.size()) + " actions");
+    c->advertised = actions;
+    send(c, proto::actions_update{std::move(actions)});
 }
 
 net::awaitable<void> center_link::run() {
@@ -174,8 +239,13 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
     log(log_level::info, "connected");
     state_->report_connect(key_);
 
+    c->stream_port = std::make_unique<port>(*this, c);
+    c->streams = std::make_shared<stream_mux>(strand_, state_, key_, *c->stream_port);
+
     const master_config& config = state_->config();
-    send(c, proto::auth{config.token, state_->name(), config.labels});
+    // Always present, an empty list too: it tells the center this master speaks streams.
+    c->advertised = state_->actions().snapshot();
+    send(c, proto::auth{config.token, state_->name(), config.labels, c->advertised});
     arm_deadline(c, config.auth_timeout, master_errc::auth_timeout);
     c->last_rx = clock::now();
 
@@ -187,13 +257,21 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
             break;
         }
         c->last_rx = clock::now();
+        const std::string_view frame(static_cast<const char*>(c->buffer.data().data()),
+                                     c->buffer.size());
         if (!c->ws.got_text()) {
-            c->buffer.consume(bytes);
-            fail(master_errc::protocol_error, "binary frame");
+            // Delivered straight from the read buffer: the payload is not copied.
+            const auto data = proto::decode_data_frame(frame);
+            if (data && c->authenticated) {
+                c->streams->on_data(*data);
+            } else {
+                fail(master_errc::protocol_error,
+                     data ? "data frame before auth-success" : "binary frame");
+            }
+            c->buffer.consume(c->buffer.size());
             continue;
         }
-        proto::decode_result decoded = proto::decode(
-            std::string_view(static_cast<const char*>(c->buffer.data().data()), c->buffer.size()));
+        proto::decode_result decoded = proto::decode(frame);
         c->buffer.consume(c->buffer.size());
         if (!decoded) {
             fail(master_errc::protocol_error, decoded.error().what);
@@ -221,6 +299,7 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
                        (code == proto::close_code::normal && !c->leaving && !c->close_queued);
     }
     const std::string reason = end_reason(*c, ec);
+    c->streams->shutdown(reason);
     log(stopping_ && !c->failure ? log_level::info : log_level::notice,
         "connection closed: " + reason);
     state_->report_close(key_, reason);
@@ -329,6 +408,17 @@ void center_link::handle(const std::shared_ptr<connection>& c, proto::message& m
     } else if (const auto* e = std::get_if<proto::error>(&m)) {
         log(log_level::warning, "center error \"" + e->code + "\": \"" + e->message + "\"");
         state_->report_error(master_errc::center_error, e->message);
+    } else if (std::holds_alternative<proto::stream_open>(m) ||
+               std::holds_alternative<proto::stream_credit>(m) ||
+               std::holds_alternative<proto::stream_end>(m) ||
+               std::holds_alternative<proto::stream_error>(m) ||
+               std::holds_alternative<proto::stream_close>(m)) {
+        if (!c->authenticated) {
+            fail(master_errc::protocol_error,
+                 "\"" + std::string(proto::command_name(m)) + "\" before auth-success");
+            return;
+        }
+        c->streams->on_message(m);
     } else if (auto* u = std::get_if<proto::unknown>(&m)) {
         log(log_level::debug, "command \"" + u->cmd + "\"");
         state_->report_command(std::move(u->cmd), std::move(u->body));
@@ -349,6 +439,7 @@ void center_link::on_auth_success(const std::shared_ptr<connection>& c,
     log(log_level::info, "authenticated, heartbeat " + format_seconds(m.heartbeat));
     log(log_level::debug, "session " + m.session);
     state_->report_authenticated(key_, m.session);
+    advertise(c);  // actions changed while the auth was under way
 
     const double limit = m.heartbeat * state_->config().dead_after_heartbeats;
     if (limit > 0 && std::isfinite(limit)) {
@@ -367,7 +458,18 @@ void center_link::send(const std::shared_ptr<connection>& c, const proto::messag
     if (!c->live() || c->close_queued) {
         return;
     }
-    c->outbox.push_back({connection::outgoing::kind::text, proto::encode(m)});
+    c->outbox.push_back({connection::outgoing::kind::text, proto::encode(m), {}});
+    if (!c->writing) {
+        write_next(c);
+    }
+}
+
+void center_link::send_data(const std::shared_ptr<connection>& c, outgoing_data frame) {
+    if (!c->live() || c->close_queued) {
+        return;
+    }
+    c->queued_data += frame.size;
+    c->outbox.push_back({connection::outgoing::kind::data, {}, std::move(frame)});
     if (!c->writing) {
         write_next(c);
     }
@@ -378,7 +480,7 @@ void center_link::send_close(const std::shared_ptr<connection>& c) {
         return;
     }
     c->close_queued = true;
-    c->outbox.push_back({connection::outgoing::kind::close, {}});
+    c->outbox.push_back({connection::outgoing::kind::close, {}, {}});
     if (!c->writing) {
         write_next(c);
     }
@@ -388,7 +490,7 @@ void center_link::send_ping(const std::shared_ptr<connection>& c) {
     if (!c->live() || c->close_queued) {
         return;
     }
-    c->outbox.push_back({connection::outgoing::kind::ping, {}});
+    c->outbox.push_back({connection::outgoing::kind::ping, {}, {}});
     if (!c->writing) {
         write_next(c);
     }
@@ -398,13 +500,19 @@ void center_link::write_next(const std::shared_ptr<connection>& c) {
     if (c->outbox.empty() || !c->live()) {
         c->writing = false;
         c->outbox.clear();
+        c->queued_data = 0;
         return;
     }
     c->writing = true;
     auto done = [self = shared_from_this(), c](error_code ec, std::size_t = 0) {
+        const bool data = c->outbox.front().what == connection::outgoing::kind::data;
+        if (data) {
+            c->queued_data -= c->outbox.front().data.size;
+        }
         c->outbox.pop_front();
         if (ec && !c->outbox.empty()) {
             c->outbox.clear();
+            c->queued_data = 0;
         }
         if (ec && ec != websocket::error::closed && ec != net::error::operation_aborted &&
             c->live()) {
@@ -412,12 +520,20 @@ void center_link::write_next(const std::shared_ptr<connection>& c) {
             // The read loop may not notice a broken socket until the watchdog fires.
             self->abort(*c, {});
         }
+        if (data && !ec && c->streams) {
+            c->streams->pump();  // queues behind the write started below
+        }
         self->write_next(c);
     };
     const connection::outgoing& next = c->outbox.front();
     switch (next.what) {
         case connection::outgoing::kind::text:
+            c->ws.text(true);
             c->ws.async_write(net::buffer(next.text), std::move(done));
+            break;
+        case connection::outgoing::kind::data:
+            c->ws.binary(true);
+            c->ws.async_write(next.data.buffers(), std::move(done));
             break;
         case connection::outgoing::kind::ping:
             c->ws.async_ping({}, [done = std::move(done)](error_code ec) mutable { done(ec); });

@@ -1,5 +1,6 @@
 // One center's life cycle: resolve, connect, WebSocket handshake, auth, read loop, dead-center
-// detection, leave, and reconnecting with backoff. The master owns one link per center address.
+// detection, leave, action streams and reconnecting with backoff. The master owns one link per
+// center address.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "master_state.hpp"
+#include "master_stream.hpp"
 #include "regcenter/common/net.hpp"
 #include "regcenter/detail/backoff.hpp"
 #include "regcenter/detail/center_address.hpp"
@@ -37,6 +39,10 @@ class center_link : public std::enable_shared_from_this<center_link> {
     /// connecting or waiting to reconnect; the run loop then ends. Thread-safe, non-blocking.
     void close();
 
+    /// The master's actions changed: an authenticated session advertises the new list with an
+    /// "actions" message (if it differs from what the center was told last). Thread-safe.
+    void actions_changed();
+
     /// True once the run loop has ended, for whatever reason. Thread-safe.
     bool finished() const { return finished_.load(); }
 
@@ -45,6 +51,7 @@ class center_link : public std::enable_shared_from_this<center_link> {
 
   private:
     struct connection;
+    struct port;
     struct attempt_result {
         bool authenticated = false;  ///< a session was established on this connection
         bool rejected = false;       ///< auth-failed, or a 1008 close
@@ -58,6 +65,8 @@ class center_link : public std::enable_shared_from_this<center_link> {
     void on_auth_success(const std::shared_ptr<connection>& c, const proto::auth_success& m);
 
     void send(const std::shared_ptr<connection>& c, const proto::message& m);
+    void send_data(const std::shared_ptr<connection>& c, outgoing_data frame);
+    void advertise(const std::shared_ptr<connection>& c);
     void send_close(const std::shared_ptr<connection>& c);
     void send_ping(const std::shared_ptr<connection>& c);
     void write_next(const std::shared_ptr<connection>& c);

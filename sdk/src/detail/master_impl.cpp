@@ -85,6 +85,19 @@ bool master_impl::wait_closed(std::chrono::milliseconds timeout) {
     return state_->wait_idle(timeout);
 }
 
+void master_impl::actions_changed() {
+    std::vector<std::shared_ptr<center_link>> links;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, link] : links_) {
+            links.push_back(link);
+        }
+    }
+    for (const auto& link : links) {
+        link->actions_changed();
+    }
+}
+
 void master_impl::set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay) {
     state_->set_retry({attempts, delay});
 }

@@ -37,6 +37,9 @@ class master_impl {
     void set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay);
     master_state& state() { return *state_; }
 
+    /// Tells every link that the actions changed, so authenticated sessions advertise them.
+    void actions_changed();
+
     /// What ~master does: close(), wait for the links (unless that would deadlock), detach the
     /// handlers and, in own-thread mode, stop and join the thread.
     void shutdown();

@@ -1,5 +1,5 @@
 // What every center link of one master shares: settings, the application's handlers, the
-// connected-centers snapshot and the count of running links.
+// actions, the connected-centers snapshot and the count of running links.
 //
 // Links hold it by shared_ptr and may outlive the public master object (caller io_context mode),
 // so it owns no io_context; after detach() it drops every event instead of calling handlers
@@ -20,6 +20,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "action_registry.hpp"
 #include "regcenter/common/net.hpp"
 #include "regcenter/master.hpp"
 
@@ -40,6 +41,9 @@ class master_state : public std::enable_shared_from_this<master_state> {
 
     /// config().name, or the host name when that is empty.
     const std::string& name() const { return name_; }
+
+    /// The actions this master offers; thread-safe on its own.
+    action_registry& actions() { return actions_; }
 
     retry_settings retry() const;
     void set_retry(retry_settings settings);
@@ -75,8 +79,10 @@ class master_state : public std::enable_shared_from_this<master_state> {
     bool wait_idle(std::chrono::milliseconds timeout);
     bool idle() const;
 
-    /// No handler or logger call starts after this returns (one already running may finish).
+    /// No handler or logger call starts after this returns (one already running may finish);
+    /// action handlers and stream callbacks check detached() too.
     void detach();
+    bool detached() const { return detached_.load(); }
 
   private:
     struct handlers {
@@ -99,6 +105,7 @@ class master_state : public std::enable_shared_from_this<master_state> {
     const std::string name_;
     net::strand<net::any_io_executor> events_;
     std::atomic<bool> detached_{false};
+    action_registry actions_;
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable idle_cv_;
