@@ -128,20 +128,14 @@ void master_stream::end() {
 }
 
 void master_stream::fail(std::string_view message, std::string_view code) {
-    std::unique_lock lock(mutex_);
-    if (finished_ || aborted_) {
-        return;
-    }
-    aborted_ = true;
-    drop_buffers();
-    lock.unlock();
-    proto::message m = proto::stream_error{id_, std::string(code), std::string(message)};
-    post_to_mux([m = std::move(m)](stream_mux& mux, const std::shared_ptr<master_stream>& s) {
-        mux.abort_by_app(s, m);
-    });
+    abort_by_app(proto::stream_error{id_, std::string(code), std::string(message)});
 }
 
 void master_stream::close() {
+    abort_by_app(proto::stream_close{id_});
+}
+
+void master_stream::abort_by_app(proto::message m) {
     std::unique_lock lock(mutex_);
     if (finished_ || aborted_) {
         return;
@@ -149,8 +143,8 @@ void master_stream::close() {
     aborted_ = true;
     drop_buffers();
     lock.unlock();
-    post_to_mux([](stream_mux& mux, const std::shared_ptr<master_stream>& s) {
-        mux.abort_by_app(s, proto::stream_close{s->id_});
+    post_to_mux([m = std::move(m)](stream_mux& mux, const std::shared_ptr<master_stream>& s) {
+        mux.abort_by_app(s, m);
     });
 }
 

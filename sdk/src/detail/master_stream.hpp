@@ -101,6 +101,8 @@ class master_stream final : public action_stream,
     // Posts a wake-up unless one is pending; called with mutex_ held.
     bool take_flush_slot();
     void drop_buffers();  // mutex_ held
+    /// fail() and close(): drops what is buffered and tells the center with `m`.
+    void abort_by_app(proto::message m);
 
     // Weak, and no strand of its own: an application may hold the stream after the master and
     // its io_context are gone, and a strand must not outlive its io_context.
