@@ -176,7 +176,7 @@ void master_session::on_auth(proto::auth& m) {
     labels_ = std::move(m.labels);
     speaks_actions_ = m.actions.has_value();
     if (m.actions) {
-        actions_.store(
+        set_action_list(
             std::make_shared<const std::vector<proto::action_info>>(std::move(*m.actions)));
     }
     authenticated_at_ = std::chrono::system_clock::now();
@@ -235,7 +235,17 @@ void master_session::set_actions(std::vector<proto::action_info> actions) {
     speaks_actions_ = true;
     logging::info("master actions updated",
                   {{"SESSION_ID", id_}, {"ACTIONS", std::to_string(actions.size())}});
-    actions_.store(std::make_shared<const std::vector<proto::action_info>>(std::move(actions)));
+    set_action_list(std::make_shared<const std::vector<proto::action_info>>(std::move(actions)));
+}
+
+master_session::action_list master_session::actions() const {
+    std::lock_guard lock(actions_mutex_);
+    return actions_;
+}
+
+void master_session::set_action_list(action_list list) {
+    std::lock_guard lock(actions_mutex_);
+    actions_ = std::move(list);
 }
 
 void master_session::run_on_strand(std::function<void()> f) {
@@ -249,7 +259,7 @@ void master_session::open_stream(std::shared_ptr<center_stream> stream) {
             return s.finish({false, std::string(proto::stream_error_code::master_disconnected),
                              "master " + s.master_id() + " is not connected"});
         }
-        const auto actions = self->actions_.load();
+        const auto actions = self->actions();
         const bool offered = actions && std::any_of(actions->begin(), actions->end(),
                                                     [&](const proto::action_info& a) {
                                                         return a.name == s.action();
@@ -577,8 +587,8 @@ master_info master_session::info() const {
     out.name = name_;
     out.labels = labels_;
     out.remote = remote_;
-    if (auto actions = actions_.load()) {
-        out.actions = *actions;
+    if (auto list = actions()) {
+        out.actions = *list;
     }
     out.connected_at = connected_at_;
     out.authenticated_at = authenticated_at_;
