@@ -13,7 +13,7 @@
 namespace regcenter::proto {
 
 class stream_window {
-public:
+  public:
     explicit stream_window(std::uint64_t initial = streams::initial_window)
         : initial_(initial), send_credit_(initial), receive_allowance_(initial) {}
 
@@ -23,7 +23,9 @@ public:
     std::uint64_t send_credit() const { return send_credit_; }
 
     /// Records `bytes` of payload sent; the caller never sends more than send_credit().
-    void on_sent(std::uint64_t bytes) { send_credit_ -= bytes <= send_credit_ ? bytes : send_credit_; }
+    void on_sent(std::uint64_t bytes) {
+        send_credit_ -= bytes <= send_credit_ ? bytes : send_credit_;
+    }
 
     /// Adds a credit the peer granted (stream-credit). Saturates instead of overflowing.
     void on_credit(std::uint64_t bytes) {
@@ -56,7 +58,7 @@ public:
         return grant;
     }
 
-private:
+  private:
     std::uint64_t initial_;
     std::uint64_t send_credit_;
     std::uint64_t receive_allowance_;
