@@ -195,21 +195,30 @@ decode_result decode_stream_credit(const json::object& o) {
     return message{m};
 }
 
+// The optional "code" and "message" of error and stream-error.
+std::optional<decode_error> read_code_and_message(const json::object& o, std::string& code,
+                                                  std::string& text) {
+    std::optional<std::string> c;
+    std::optional<std::string> t;
+    if (auto e = optional_string(o, "code", limits::max_name, c)) {
+        return e;
+    }
+    if (auto e = optional_string(o, "message", 64 * 1024, t)) {
+        return e;
+    }
+    code = c.value_or("");
+    text = t.value_or("");
+    return std::nullopt;
+}
+
 decode_result decode_stream_error(const json::object& o) {
     stream_error m;
     if (auto e = read_stream_id(o, m.stream)) {
         return *e;
     }
-    std::optional<std::string> code;
-    std::optional<std::string> text;
-    if (auto e = optional_string(o, "code", limits::max_name, code)) {
+    if (auto e = read_code_and_message(o, m.code, m.message)) {
         return *e;
     }
-    if (auto e = optional_string(o, "message", 64 * 1024, text)) {
-        return *e;
-    }
-    m.code = code.value_or("");
-    m.message = text.value_or("");
     return message{std::move(m)};
 }
 
@@ -301,15 +310,11 @@ decode_result decode_text_only(const json::object& o, auto make) {
 }
 
 decode_result decode_error_message(const json::object& o) {
-    std::optional<std::string> code;
-    std::optional<std::string> text;
-    if (auto e = optional_string(o, "code", limits::max_name, code)) {
+    error m;
+    if (auto e = read_code_and_message(o, m.code, m.message)) {
         return *e;
     }
-    if (auto e = optional_string(o, "message", 64 * 1024, text)) {
-        return *e;
-    }
-    return message{error{code.value_or(""), text.value_or("")}};
+    return message{std::move(m)};
 }
 
 }  // namespace
