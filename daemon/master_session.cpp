@@ -45,7 +45,7 @@ master_session::master_session(beast::tcp_stream&& stream, center_state& state, 
 }
 
 master_session::~master_session() {
-    state_.sessions().remove_connection(this);
+    state_.sessions().remove_connection(this, id_);
 }
 
 void master_session::start(http::request<http::string_body> upgrade) {
@@ -174,7 +174,6 @@ void master_session::on_auth(proto::auth& m) {
     }
     name_ = m.name.value_or("");
     labels_ = std::move(m.labels);
-    speaks_actions_ = m.actions.has_value();
     if (m.actions) {
         set_action_list(
             std::make_shared<const std::vector<proto::action_info>>(std::move(*m.actions)));
@@ -232,7 +231,6 @@ void master_session::handle_authenticated(proto::message& m) {
 }
 
 void master_session::set_actions(std::vector<proto::action_info> actions) {
-    speaks_actions_ = true;
     logging::info("master actions updated",
                   {{"SESSION_ID", id_}, {"ACTIONS", std::to_string(actions.size())}});
     set_action_list(std::make_shared<const std::vector<proto::action_info>>(std::move(actions)));
@@ -264,7 +262,7 @@ void master_session::open_stream(std::shared_ptr<center_stream> stream) {
                                                     [&](const proto::action_info& a) {
                                                         return a.name == s.action();
                                                     });
-        if (!self->speaks_actions_ || !offered) {
+        if (!offered) {
             return s.finish({false, std::string(proto::stream_error_code::unknown_action),
                              "master " + s.master_id() + " has no action \"" + s.action() + "\""});
         }
@@ -568,7 +566,7 @@ void master_session::finish(beast::error_code ec) {
     queued_bytes_ = 0;
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
-    state_.sessions().remove_connection(this);
+    state_.sessions().remove_connection(this, id_);
 }
 
 void master_session::touch() {

@@ -148,13 +148,13 @@ class master_session : public std::enable_shared_from_this<master_session> {
     const clock::time_point connected_steady_;
 
     // Replaced as a whole by the master's "actions" message and read by admin requests on other
-    // threads: an immutable list behind a pointer that is swapped under a small lock.
+    // threads: an immutable list behind a pointer that is swapped under a small lock. Null
+    // until the master advertises (even an empty list): no stream is opened on it before.
     using action_list = std::shared_ptr<const std::vector<proto::action_info>>;
     action_list actions() const;
     void set_action_list(action_list list);
     mutable std::mutex actions_mutex_;
     action_list actions_;
-    bool speaks_actions_ = false;  // the master advertised actions (even none): streams allowed
     std::unordered_map<proto::stream_id, std::shared_ptr<center_stream>> streams_;
     proto::stream_id next_stream_id_ = 1;
     // Streams with data or an end to send, served round-robin while the write queue is short,

@@ -35,7 +35,7 @@ void registry::add_connection(session_ptr session) {
     connections_.emplace(key, std::move(session));
 }
 
-void registry::remove_connection(const master_session* session) {
+void registry::remove_connection(const master_session* session, const std::string& id) {
     session_ptr removed;  // released after the lock, in case it is the last reference
     std::lock_guard lock(mutex_);
     auto it = connections_.find(session);
@@ -44,7 +44,10 @@ void registry::remove_connection(const master_session* session) {
     }
     removed = std::move(it->second);
     connections_.erase(it);
-    std::erase_if(masters_, [&](const auto& entry) { return entry.second.get() == session; });
+    // By id, not by scanning: a restart storm disconnects every session at once.
+    if (auto master = masters_.find(id); master != masters_.end() && master->second == removed) {
+        masters_.erase(master);
+    }
     if (connections_.empty()) {
         emptied_.notify_all();
     }

@@ -22,8 +22,9 @@ class registry {
     /// A new connection, not yet authenticated. It stays until remove_connection().
     void add_connection(session_ptr session);
 
-    /// Forgets the connection and, if it was authenticated, its session id. Idempotent.
-    void remove_connection(const master_session* session);
+    /// Forgets the connection and, if `id` (its session id, empty before auth) is still
+    /// registered to it, the id too. Idempotent.
+    void remove_connection(const master_session* session, const std::string& id);
 
     /// Makes an authenticated session findable by id; false if the id is taken (practically
     /// impossible with 128 random bits, but the caller then picks another id).
