@@ -1,5 +1,6 @@
 // Actions end to end: SDK masters serving actions, the real in-process center running them
 // through its API and the admin HTTP API.
+#include <atomic>
 #include <future>
 
 #include <gtest/gtest.h>
@@ -154,12 +155,13 @@ TEST_F(action_center_test, the_admin_api_runs_sdk_actions) {
 }
 
 TEST_F(action_center_test, a_master_that_goes_away_mid_call_is_reported_disconnected) {
-    master_->handle("hang", [](std::shared_ptr<action_stream>) {});  // never answers
+    auto opened = std::make_shared<std::atomic<bool>>(false);
+    master_->handle("hang", [opened](std::shared_ptr<action_stream>) { *opened = true; });
     ASSERT_TRUE(wait_for([&] { return center_->master(id_)->actions.size() == 5; }));
     auto pending =
         std::async(std::launch::async, [this] { return call("hang", "", nullptr, 30s); });
-    std::this_thread::sleep_for(100ms);  // let the stream open; the result can't come earlier
-    master_.reset();                     // leaves
+    ASSERT_TRUE(wait_for([&] { return opened->load(); }));  // the stream is open on the master
+    master_.reset();                                        // leaves
     const call_result r = pending.get();
     EXPECT_EQ(r.status, "disconnected");
 }

@@ -562,15 +562,22 @@ TEST(actions, held_credit_is_granted_on_release) {
     ASSERT_TRUE(collect(f.center, t, [&] { return t.credit[1] == window; }));
 }
 
+// Serves "keep" (streams the application holds on to) and opens streams 1..count on it.
+bool open_kept_streams(fixture& f, stream_events& ev, proto::stream_id count) {
+    f.m.handle("keep", ev.keeper());
+    if (!f.authenticate()) {
+        return false;
+    }
+    for (proto::stream_id id = 1; id <= count; ++id) {
+        f.open(id, "keep");
+    }
+    return ev.wait([&] { return ev.streams.size() == count; });
+}
+
 TEST(actions, stream_close_and_error_from_the_center_reach_on_error) {
     stream_events ev;  // outlives the master, whose thread reports to it
     fixture f;
-    f.m.handle("keep", ev.keeper());
-    ASSERT_TRUE(f.authenticate());
-
-    f.open(1, "keep");
-    f.open(2, "keep");
-    ASSERT_TRUE(ev.wait([&] { return ev.streams.size() == 2; }));
+    ASSERT_TRUE(open_kept_streams(f, ev, 2));
     f.center.send(proto::stream_close{1});
     f.center.send(proto::stream_error{2, "timeout", "the operator's deadline passed"});
     ASSERT_TRUE(ev.wait([&] { return ev.errors.size() == 2; }));
@@ -592,12 +599,7 @@ TEST(actions, stream_close_and_error_from_the_center_reach_on_error) {
 TEST(actions, the_application_can_fail_and_close_streams) {
     stream_events ev;  // outlives the master, whose thread reports to it
     fixture f;
-    f.m.handle("keep", ev.keeper());
-    ASSERT_TRUE(f.authenticate());
-
-    f.open(1, "keep");
-    f.open(2, "keep");
-    ASSERT_TRUE(ev.wait([&] { return ev.streams.size() == 2; }));
+    ASSERT_TRUE(open_kept_streams(f, ev, 2));
     {
         auto lock = ev.lock();
         ev.streams[0]->fail("bad input", "bad-args");
@@ -618,12 +620,7 @@ TEST(actions, the_application_can_fail_and_close_streams) {
 TEST(actions, connection_loss_fails_open_streams) {
     stream_events ev;  // outlives the master, whose thread reports to it
     fixture f;
-    f.m.handle("keep", ev.keeper());
-    ASSERT_TRUE(f.authenticate());
-
-    f.open(1, "keep");
-    f.open(2, "keep");
-    ASSERT_TRUE(ev.wait([&] { return ev.streams.size() == 2; }));
+    ASSERT_TRUE(open_kept_streams(f, ev, 2));
     f.center.drop();
     ASSERT_TRUE(ev.wait([&] { return ev.errors.size() == 2; }));
     auto lock = ev.lock();
