@@ -7,8 +7,6 @@
 // key ignored, lists included, while several entries of a list key within one source accumulate.
 #include "config.hpp"
 
-#include <arpa/inet.h>
-
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -24,6 +22,8 @@
 
 #include <yaml-cpp/yaml.h>
 #include <boost/program_options.hpp>
+
+#include "regcenter/common/address.hpp"
 
 namespace regcenter {
 namespace {
@@ -129,43 +129,20 @@ unsigned failure_count(const std::string& text) {
 
 // "a.b.c.d:port" or "[ipv6]:port", with numeric addresses only (no name resolution).
 std::string address(const std::string& text) {
-    const auto invalid = [&]() -> bad_value {
-        return bad_value("invalid address " + in_quotes(text) +
-                         " (expected host:port with an IPv4 address or a bracketed IPv6 address, "
-                         "e.g. 127.0.0.1:8010 or [::1]:8010)");
-    };
-    std::string host;
-    std::string_view port;
-    bool v6 = false;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-            throw invalid();
-        }
-        host = text.substr(1, close - 1);
-        port = std::string_view(text).substr(close + 2);
-        v6 = true;
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string::npos) {
-            throw invalid();
-        }
-        host = text.substr(0, colon);
-        port = std::string_view(text).substr(colon + 1);
+    if (parse_host_port(text)) {
+        return text;
     }
-    unsigned char buffer[sizeof(in6_addr)];
-    if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buffer) != 1) {
-        throw invalid();
-    }
-    unsigned number = 0;
-    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (port.empty() || port.size() > 5 || ptr != port.data() + port.size() || ec != std::errc{}) {
-        throw invalid();
-    }
-    if (number > 65535) {
+    // A well-formed address whose only fault is a port over 65535 gets the narrower message.
+    const auto colon = text.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos;
+    if (digits && std::stoul(port) > 65535 && parse_host_port(text.substr(0, colon) + ":0")) {
         throw bad_value("invalid address " + in_quotes(text) + ": port must be 0 to 65535");
     }
-    return text;
+    throw bad_value("invalid address " + in_quotes(text) +
+                    " (expected host:port with an IPv4 address or a bracketed IPv6 address, "
+                    "e.g. 127.0.0.1:8010 or [::1]:8010)");
 }
 
 std::string level(const std::string& text) {

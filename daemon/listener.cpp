@@ -8,40 +8,11 @@
 namespace regcenter {
 
 tcp::endpoint parse_listen_address(const std::string& text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-        throw std::invalid_argument("\"" + text + "\" is not an address of the form host:port");
+    if (auto endpoint = parse_host_port(text)) {
+        return *endpoint;
     }
-    std::string host = text.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    const std::string port_text = text.substr(colon + 1);
-    unsigned long port = 0;
-    try {
-        std::size_t used = 0;
-        port = std::stoul(port_text, &used);
-        if (used != port_text.size() || port > 65535) {
-            throw std::out_of_range("port");
-        }
-    } catch (const std::exception&) {
-        throw std::invalid_argument("\"" + text + "\" has an invalid port");
-    }
-    beast::error_code ec;
-    const auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-    if (ec) {
-        throw std::invalid_argument("\"" + text + "\": \"" + host + "\" is not an IP address");
-    }
-    return {address, static_cast<unsigned short>(port)};
-}
-
-std::string to_string(const tcp::endpoint& ep) {
-    const auto address = ep.address();
-    std::string host = address.to_string();
-    if (address.is_v6()) {
-        host = "[" + host + "]";
-    }
-    return host + ":" + std::to_string(ep.port());
+    throw std::invalid_argument("\"" + text +
+                                "\" is not a listen address: expected a.b.c.d:port or [ipv6]:port");
 }
 
 listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::string what,

@@ -5,16 +5,14 @@
 #include <memory>
 #include <string>
 
+#include "regcenter/common/address.hpp"
 #include "regcenter/common/net.hpp"
 
 namespace regcenter {
 
-/// Parses "host:port" or "[v6]:port" into an endpoint; throws std::invalid_argument naming the
-/// text when it is not an address of that form (host names are not resolved).
+/// parse_host_port for center options; throws std::invalid_argument naming the text when it
+/// is not an address of that form (host names are not resolved).
 tcp::endpoint parse_listen_address(const std::string& text);
-
-/// "ip:port", with brackets for IPv6, as the registry and logs show addresses.
-std::string to_string(const tcp::endpoint& ep);
 
 class listener : public std::enable_shared_from_this<listener> {
   public:
