@@ -20,7 +20,9 @@ struct call_context {
     std::weak_ptr<center_stream> stream;
 };
 
-std::string status_of(const stream_outcome& outcome) {
+}  // namespace
+
+std::string call_status(const stream_outcome& outcome) {
     if (outcome.ok) {
         return "ok";
     }
@@ -33,8 +35,6 @@ std::string status_of(const stream_outcome& outcome) {
     }
     return "error";
 }
-
-}  // namespace
 
 void start_call(center_state& state, call_request request, std::function<void(call_result)> done) {
     auto session = state.sessions().find_master(request.master_id);
@@ -66,7 +66,7 @@ void start_call(center_state& state, call_request request, std::function<void(ca
     handlers.on_finish = [ctx](const stream_outcome& outcome) {
         ctx->deadline.cancel();
         call_result r;
-        r.status = status_of(outcome);
+        r.status = call_status(outcome);
         r.error_code = outcome.code;
         r.error_message = outcome.message;
         r.output = std::move(ctx->output);

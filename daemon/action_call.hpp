@@ -33,6 +33,11 @@ struct call_result {
     std::chrono::milliseconds duration{0};
 };
 
+struct stream_outcome;
+
+/// A finished stream as a call status: ok, error, timeout or disconnected.
+std::string call_status(const stream_outcome& outcome);
+
 /// Starts the call; `done` runs exactly once, on an I/O thread of the center, and must not
 /// block. Never throws.
 void start_call(center_state& state, call_request request, std::function<void(call_result)> done);

@@ -2,6 +2,7 @@
 #include "admin_session.hpp"
 
 #include "admin_api.hpp"
+#include "admin_stream.hpp"
 #include "center_state.hpp"
 #include "logging.hpp"
 
@@ -42,6 +43,14 @@ void admin_session::on_read(beast::error_code ec, std::size_t) {
                                          std::to_string(state_.options().max_admin_body) + " bytes"
                                    : "malformed HTTP request: " + ec.message()),
             false);
+    }
+    if (websocket::is_upgrade(parser_->get())) {
+        // The stream endpoint takes the connection over; this session ends here.
+        http_request request = parser_->release();
+        if (auto refusal = start_admin_stream(stream_, state_, request)) {
+            return write_response(std::move(*refusal), false);
+        }
+        return;
     }
     // The answer may come later from another thread (a running action): it is posted back to
     // this connection's strand. No new request is read meanwhile (no pipelining).

@@ -1,10 +1,12 @@
 // Start and stop of a center: listeners, I/O threads, sweep, graceful shutdown.
 #include "center.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "admin_session.hpp"
 #include "center_state.hpp"
+#include "job_runner.hpp"
 #include "listener.hpp"
 #include "logging.hpp"
 #include "master_handshake.hpp"
@@ -156,6 +158,31 @@ std::shared_ptr<center_stream> center::open_stream(const std::string& id, std::s
 
 void center::call(call_request request, std::function<void(call_result)> done) {
     start_call(impl_->state, std::move(request), std::move(done));
+}
+
+std::map<std::string, std::shared_ptr<center_stream>> center::open_streams(
+    const std::string& action, const boost::json::value& args, const master_selector& selector,
+    const std::function<stream_handlers(const master_info&)>& make_handlers) {
+    std::map<std::string, std::shared_ptr<center_stream>> streams;
+    for (const master_info& m : impl_->state.master_list()) {
+        if (!selector.matches(m) ||
+            std::none_of(m.actions.begin(), m.actions.end(),
+                         [&](const proto::action_info& a) { return a.name == action; })) {
+            continue;
+        }
+        if (auto stream = open_stream(m.id, action, args, make_handlers(m))) {
+            streams.emplace(m.id, std::move(stream));
+        }
+    }
+    return streams;
+}
+
+std::string center::fan_out(fan_out_request request, std::function<void(job_record)> done) {
+    return start_fan_out(impl_->state, std::move(request), std::move(done));
+}
+
+std::optional<job_record> center::job(const std::string& id) const {
+    return impl_->state.jobs().find(id);
 }
 
 void center::set_admin_token(std::string token) {

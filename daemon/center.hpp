@@ -4,6 +4,7 @@
 // mirrors the original Register class: start, stop, the connected masters, and token management.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,7 +13,10 @@
 #include "action_call.hpp"
 #include "center_options.hpp"
 #include "center_stream.hpp"
+#include "job.hpp"
+#include "job_runner.hpp"
 #include "master_info.hpp"
+#include "master_selector.hpp"
 #include "regcenter/common/net.hpp"
 
 namespace regcenter {
@@ -60,6 +64,20 @@ class center {
     /// Runs an action to completion (input in, output back) and calls `done` once, on a
     /// center thread, with the result: ok, error, timeout, disconnected or not-found.
     void call(call_request request, std::function<void(call_result)> done);
+
+    /// Opens a stream running `action` with `args` on every master the selector matches that
+    /// offers the action (runOnAllMasters); `make_handlers` is called once per master, before
+    /// its stream opens. Returns the streams by master id.
+    std::map<std::string, std::shared_ptr<center_stream>> open_streams(
+        const std::string& action, const boost::json::value& args, const master_selector& selector,
+        const std::function<stream_handlers(const master_info&)>& make_handlers);
+
+    /// Runs an action on every matching master as a job (see job_runner.hpp) and returns the
+    /// job id at once; `done` gets the finished job, every target with exactly one status.
+    std::string fan_out(fan_out_request request, std::function<void(job_record)> done = {});
+
+    /// A job, running or from the history.
+    std::optional<job_record> job(const std::string& id) const;
 
     /// Replaces the admin token (e.g. on reload).
     void set_admin_token(std::string token);

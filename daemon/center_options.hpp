@@ -46,6 +46,15 @@ struct center_options {
     /// Largest admin request body.
     std::size_t max_admin_body = 1024 * 1024;
 
+    /// A stream whose reader takes nothing for this long while data waits for it (the master
+    /// grants no credit, or an operator does not read) fails with "stalled", naming the session
+    /// and the stream, so a stuck peer releases its buffers.
+    duration stream_stall_timeout = std::chrono::seconds(60);
+
+    /// Finished jobs kept in memory for GET /v1/jobs, oldest dropped first (running jobs are
+    /// always kept). See docs/actions.md, "Jobs".
+    unsigned job_history = 1000;
+
     /// Threads running the center's io_context. One is enough for tens of thousands of sessions.
     unsigned threads = 1;
 };

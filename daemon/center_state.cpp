@@ -12,7 +12,8 @@ namespace regcenter {
 center_state::center_state(center_options options)
     : options_(std::move(options)),
       tokens_(options_.auth_tokens),
-      admin_token_(options_.admin_token) {}
+      admin_token_(options_.admin_token),
+      jobs_(job_history_limits{.jobs = options_.job_history}) {}
 
 std::string center_state::admin_token() const {
     std::lock_guard lock(admin_token_mutex_);
@@ -50,7 +51,8 @@ std::chrono::steady_clock::duration center_state::sweep_period() const {
         std::min({duration_cast<steady_clock::duration>(options_.auth_timeout),
                   duration_cast<steady_clock::duration>(options_.heartbeat_interval),
                   duration_cast<steady_clock::duration>(options_.heartbeat_timeout -
-                                                        options_.heartbeat_interval)});
+                                                        options_.heartbeat_interval),
+                  duration_cast<steady_clock::duration>(options_.stream_stall_timeout)});
     return std::clamp<steady_clock::duration>(shortest / 4, milliseconds(5), seconds(1));
 }
 
@@ -108,6 +110,9 @@ void center_state::sweep() {
         } else if (now - last_seen >= interval && session->last_pinged() < last_seen) {
             session->mark_pinged(now);
             session->ping();
+        }
+        if (session->has_streams()) {
+            session->check_stalled_streams();
         }
     }
 }

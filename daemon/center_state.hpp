@@ -9,6 +9,7 @@
 #include <string>
 
 #include "center_options.hpp"
+#include "job_store.hpp"
 #include "master_info.hpp"
 #include "regcenter/common/net.hpp"
 #include "registry.hpp"
@@ -24,6 +25,7 @@ class center_state {
     net::io_context& io() { return ioc_; }
     registry& sessions() { return registry_; }
     token_store& tokens() { return tokens_; }
+    job_store& jobs() { return jobs_; }
 
     std::string admin_token() const;
     void set_admin_token(std::string token);
@@ -57,6 +59,7 @@ class center_state {
     std::atomic<bool> accepting_{true};
     std::atomic<bool> sweeping_{false};
     registry registry_;
+    job_store jobs_;
     // Declared last so it is destroyed first: handlers it still holds may own sessions whose
     // destructors use the registry above.
     net::io_context ioc_;

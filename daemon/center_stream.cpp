@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 
 #include "master_session.hpp"
+#include "regcenter/common/units.hpp"
 #include "regcenter/proto/data_frame.hpp"
 
 namespace regcenter {
@@ -15,7 +16,8 @@ center_stream::center_stream(std::weak_ptr<master_session> session, std::string 
       master_id_(std::move(master_id)),
       action_(std::move(action)),
       args_(std::move(args)),
-      handlers_(std::move(handlers)) {}
+      handlers_(std::move(handlers)),
+      consume_manually_(handlers_.consume_manually) {}
 
 void center_stream::post(std::function<void(master_session&, center_stream&)> op) {
     auto session = session_.lock();
@@ -26,13 +28,23 @@ void center_stream::post(std::function<void(master_session&, center_stream&)> op
         [session, self = shared_from_this(), op = std::move(op)] { op(*session, *self); });
 }
 
-void center_stream::write(std::string bytes) {
-    post([bytes = std::move(bytes)](master_session& session, center_stream& s) mutable {
-        if (s.finished_ || s.local_end_requested_ || bytes.empty()) {
+void center_stream::write(std::string bytes, std::function<void()> on_sent) {
+    post([bytes = std::move(bytes), on_sent = std::move(on_sent)](master_session& session,
+                                                                  center_stream& s) mutable {
+        if (s.finished_ || s.local_end_requested_) {
             return;
         }
-        s.pending_bytes_ += bytes.size();
-        s.pending_.push_back(std::move(bytes));
+        if (bytes.empty()) {
+            if (on_sent) {
+                on_sent();
+            }
+            return;
+        }
+        if (s.pending_bytes_ == 0) {
+            s.last_sent_ = std::chrono::steady_clock::now();  // the stall clock starts now
+        }
+        s.set_pending(s.pending_bytes_ + bytes.size());
+        s.pending_.push_back(chunk{std::move(bytes), std::move(on_sent)});
         if (s.pending_bytes_ > max_pending()) {
             session.fail_stream(s, "stalled",
                                 "more than " + std::to_string(max_pending()) +
@@ -42,6 +54,38 @@ void center_stream::write(std::string bytes) {
         }
         session.schedule_stream(s);
     });
+}
+
+void center_stream::consumed(std::size_t bytes) {
+    post([bytes](master_session& session, center_stream& s) {
+        if (s.finished_ || bytes == 0) {
+            return;
+        }
+        s.unconsumed_ -= std::min(bytes, s.unconsumed_);
+        s.last_consumed_ = std::chrono::steady_clock::now();
+        if (auto credit = s.window_.on_consumed(bytes)) {
+            session.send(proto::stream_credit{s.id_, *credit});
+        }
+    });
+}
+
+void center_stream::set_pending(std::size_t bytes) {
+    pending_bytes_ = bytes;
+    buffered_.store(bytes, std::memory_order_relaxed);
+}
+
+std::optional<std::string> center_stream::stalled(std::chrono::steady_clock::time_point now,
+                                                  std::chrono::steady_clock::duration limit) const {
+    const auto where =
+        "master " + master_id_ + " stream " + std::to_string(id_) + " (" + action_ + "): ";
+    const auto span = format_duration(limit);
+    if (pending_bytes_ > 0 && window_.send_credit() == 0 && now - last_sent_ > limit) {
+        return where + "the master read nothing for " + span;
+    }
+    if (consume_manually_ && unconsumed_ > 0 && now - last_consumed_ > limit) {
+        return where + "the operator read nothing for " + span;
+    }
+    return std::nullopt;
 }
 
 void center_stream::end() {
@@ -72,6 +116,12 @@ bool center_stream::deliver(std::string_view payload, std::optional<std::uint64_
     if (!window_.on_received(payload.size())) {
         return false;
     }
+    if (consume_manually_) {
+        if (unconsumed_ == 0) {
+            last_consumed_ = std::chrono::steady_clock::now();  // the stall clock starts now
+        }
+        unconsumed_ += payload.size();
+    }
     if (handlers_.on_data && !payload.empty()) {
         // on_data may finish the stream (fail, close); its std::function must outlive the call.
         delivering_ = true;
@@ -83,7 +133,9 @@ bool center_stream::deliver(std::string_view payload, std::optional<std::uint64_
         }
     }
     // Credit follows consumption: the callback has returned, the bytes are handled.
-    credit = window_.on_consumed(payload.size());
+    if (!consume_manually_) {
+        credit = window_.on_consumed(payload.size());
+    }
     return true;
 }
 
@@ -103,7 +155,7 @@ void center_stream::finish(stream_outcome outcome) {
     }
     finished_ = true;
     pending_.clear();
-    pending_bytes_ = 0;
+    set_pending(0);
     auto on_finish = std::move(handlers_.on_finish);
     if (!delivering_) {
         handlers_ = {};  // drop captured state (buffers, callbacks) now, not at the last ref
@@ -134,16 +186,21 @@ std::optional<std::string> center_stream::next_frame(bool& end_now) {
     if (allowed == 0) {
         return std::nullopt;
     }
-    const std::string& front = pending_.front();
-    const std::size_t take = std::min(allowed, front.size() - pending_offset_);
+    chunk& front = pending_.front();
+    const std::size_t take = std::min(allowed, front.bytes.size() - pending_offset_);
     std::string frame =
-        proto::encode_data_frame(id_, std::string_view(front).substr(pending_offset_, take));
+        proto::encode_data_frame(id_, std::string_view(front.bytes).substr(pending_offset_, take));
     pending_offset_ += take;
-    pending_bytes_ -= take;
+    set_pending(pending_bytes_ - take);
     window_.on_sent(take);
-    if (pending_offset_ == front.size()) {
+    last_sent_ = std::chrono::steady_clock::now();
+    if (pending_offset_ == front.bytes.size()) {
+        auto on_sent = std::move(front.on_sent);
         pending_.pop_front();
         pending_offset_ = 0;
+        if (on_sent) {
+            on_sent();
+        }
     }
     end_now = pending_bytes_ == 0 && local_end_requested_ && !local_end_sent_;
     return frame;

@@ -2,6 +2,7 @@
 // admin API, a job, an embedder) holds to talk to a running action.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,10 @@ struct stream_handlers {
     std::function<void(std::string_view bytes)> on_data;
     std::function<void()> on_end;  ///< the master sends no more data
     std::function<void(const stream_outcome&)> on_finish;
+    /// False (the default): data counts as consumed when on_data returns. True: the holder
+    /// calls center_stream::consumed() once it has really passed the bytes on (e.g. written
+    /// them to an operator's socket), so the master never gets further ahead than the window.
+    bool consume_manually = false;
 };
 
 /// Created by center::open_stream. Thread-safe: every call is posted to the session's strand.
@@ -44,8 +49,13 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
                   boost::json::value args, stream_handlers handlers);
 
     /// Queues bytes for the master; sent in frames of at most 64 KiB as credit allows. Writing
-    /// more than max_pending() unsent bytes fails the stream with "stalled".
-    void write(std::string bytes);
+    /// more than max_pending() unsent bytes fails the stream with "stalled". `on_sent`, if
+    /// given, runs on the session's strand once the last of these bytes left the stream's
+    /// queue: a writer that waits for it holds at most one write in the center.
+    void write(std::string bytes, std::function<void()> on_sent = {});
+
+    /// With consume_manually: `bytes` of delivered data were passed on; credits the master.
+    void consumed(std::size_t bytes);
 
     /// Half-close: no more data to the master (after what is queued).
     void end();
@@ -58,6 +68,9 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
 
     const std::string& master_id() const { return master_id_; }
     const std::string& action() const { return action_; }
+
+    /// Bytes written but not yet sent to the master (any thread; a snapshot).
+    std::size_t buffered() const { return buffered_.load(std::memory_order_relaxed); }
 
     static constexpr std::size_t max_pending() { return 64 * 1024 * 1024; }
 
@@ -78,6 +91,11 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
     bool wants_to_send() const;
     bool finished() const { return finished_; }
     bool local_ended() const { return local_end_sent_; }
+    /// Why the stream has made no progress for `limit`, or nullopt if it has: the master gave
+    /// no credit for queued data, or (consume_manually) the holder consumed nothing delivered.
+    std::optional<std::string> stalled(std::chrono::steady_clock::time_point now,
+                                       std::chrono::steady_clock::duration limit) const;
+    void set_pending(std::size_t bytes);
 
     void post(std::function<void(master_session&, center_stream&)> op);
 
@@ -89,14 +107,24 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
 
     proto::stream_id id_ = 0;
     proto::stream_window window_;
-    std::deque<std::string> pending_;  // unsent data, in order
-    std::size_t pending_offset_ = 0;   // bytes of pending_.front() already sent
+    struct chunk {
+        std::string bytes;
+        std::function<void()> on_sent;
+    };
+    std::deque<chunk> pending_;       // unsent data, in order
+    std::size_t pending_offset_ = 0;  // bytes of pending_.front() already sent
     std::size_t pending_bytes_ = 0;
+    std::atomic<std::size_t> buffered_{0};  // pending_bytes_, readable from other threads
     bool local_end_requested_ = false;
     bool local_end_sent_ = false;
     bool remote_ended_ = false;
     bool finished_ = false;
-    bool scheduled_ = false;   // in the session's ready list
+    bool scheduled_ = false;  // in the session's ready list
+    bool consume_manually_ = false;
+    std::size_t unconsumed_ = 0;  // delivered, not yet consumed() (consume_manually)
+    // Last time each direction moved: data sent to the master, data consumed from it.
+    std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_consumed_ = last_sent_;
     bool delivering_ = false;  // inside handlers_.on_data
 };
 

@@ -112,16 +112,16 @@ std::size_t message_size(const std::string& text) {
     return static_cast<std::size_t>(*size);
 }
 
-unsigned failure_count(const std::string& text) {
-    const std::string expected =
-        " (expected a whole number from 1 to " + std::to_string(max_auth_failures) + ")";
+unsigned whole_number(const std::string& text, unsigned min, unsigned max) {
+    const std::string expected = " (expected a whole number from " + std::to_string(min) + " to " +
+                                 std::to_string(max) + ")";
     unsigned value = 0;
     const char* const end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
     if (text.empty() || ptr != end || (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
         throw bad_value("invalid number " + in_quotes(text) + expected);
     }
-    if (ec == std::errc::result_out_of_range || value < 1 || value > max_auth_failures) {
+    if (ec == std::errc::result_out_of_range || value < min || value > max) {
         throw bad_value("number " + in_quotes(text) + " out of range" + expected);
     }
     return value;
@@ -206,7 +206,7 @@ const setting settings[] = {
     {"auth.max_failures", "N", false, "Failed auths before a connection is closed (>= 1).",
      [](const daemon_config& d) { return std::to_string(d.center.auth_max_failures); },
      [](daemon_config& c, const std::vector<std::string>& v) {
-         c.center.auth_max_failures = failure_count(single(v));
+         c.center.auth_max_failures = whole_number(single(v), 1, max_auth_failures);
      }},
     {"heartbeat.interval", "DURATION", false, "Ping a session silent for this long.",
      [](const daemon_config& d) { return format_duration(d.center.heartbeat_interval); },
@@ -222,6 +222,17 @@ const setting settings[] = {
      [](const daemon_config& d) { return format_size(d.center.max_message); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.max_message = message_size(single(v));
+     }},
+    {"streams.stall_timeout", "DURATION", false,
+     "Fail a stream whose reader took nothing for this long.",
+     [](const daemon_config& d) { return format_duration(d.center.stream_stall_timeout); },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         c.center.stream_stall_timeout = positive_duration(single(v));
+     }},
+    {"jobs.history", "N", false, "Finished jobs kept for GET /v1/jobs (1 to 100000).",
+     [](const daemon_config& d) { return std::to_string(d.center.job_history); },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         c.center.job_history = whole_number(single(v), 1, 100000);
      }},
     {"log.level", "LEVEL", false, "Minimum level: debug, info, notice, warning, error.",
      [](const daemon_config& d) { return d.log_level; },

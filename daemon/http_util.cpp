@@ -27,4 +27,64 @@ http_response error_response(http::status status, std::string_view code, std::st
         version, keep_alive);
 }
 
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '+') {
+            out += ' ';
+        } else if (in[i] != '%') {
+            out += in[i];
+        } else {
+            if (i + 2 >= in.size()) {
+                return std::nullopt;
+            }
+            const int high = hex_value(in[i + 1]);
+            const int low = hex_value(in[i + 2]);
+            if (high < 0 || low < 0) {
+                return std::nullopt;
+            }
+            out += static_cast<char>(high * 16 + low);
+            i += 2;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name) {
+            return percent_decode(eq == std::string_view::npos ? std::string_view{}
+                                                               : pair.substr(eq + 1));
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace regcenter

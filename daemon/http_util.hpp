@@ -1,6 +1,7 @@
 // Small helpers for the JSON HTTP responses the center sends.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,14 @@ http_response json_response(http::status status, const boost::json::value& body,
 /// {"error":{"code":…,"message":…}} with the given status.
 http_response error_response(http::status status, std::string_view code, std::string_view message,
                              unsigned version = 11, bool keep_alive = false);
+
+/// The percent-decoded value of query parameter `name` in a request target ("/p?a=1&b=2"), or
+/// nullopt when it is absent or badly encoded. '+' decodes to a space.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+/// The path of a request target, without the query.
+inline std::string_view target_path(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
 
 }  // namespace regcenter

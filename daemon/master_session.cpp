@@ -268,6 +268,7 @@ void master_session::open_stream(std::shared_ptr<center_stream> stream) {
         }
         const proto::stream_id id = self->next_stream_id_++;
         self->streams_.emplace(id, stream);
+        self->open_streams_.store(self->streams_.size(), std::memory_order_relaxed);
         self->send(s.open_message(id));
         logging::debug(
             "stream opened",
@@ -323,6 +324,7 @@ void master_session::pump_streams() {
 
 void master_session::finish_stream(center_stream& s, stream_outcome outcome) {
     streams_.erase(s.id_);
+    open_streams_.store(streams_.size(), std::memory_order_relaxed);
     s.finish(std::move(outcome));
 }
 
@@ -350,10 +352,32 @@ void master_session::close_stream(center_stream& s) {
 void master_session::finish_all_streams(std::string_view code, std::string_view message) {
     auto streams = std::move(streams_);
     streams_.clear();
+    open_streams_.store(0, std::memory_order_relaxed);
     ready_streams_.clear();
     for (auto& [id, s] : streams) {
         s->finish({false, std::string(code), std::string(message)});
     }
+}
+
+void master_session::check_stalled_streams() {
+    run_on_strand([self = shared_from_this()] {
+        const auto now = std::chrono::steady_clock::now();
+        const auto limit = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            self->state_.options().stream_stall_timeout);
+        std::vector<std::pair<std::shared_ptr<center_stream>, std::string>> stalled;
+        for (const auto& [id, s] : self->streams_) {
+            if (auto why = s->stalled(now, limit)) {
+                stalled.emplace_back(s, std::move(*why));
+            }
+        }
+        for (auto& [s, why] : stalled) {  // failing edits streams_: not while iterating it
+            logging::warning("stream stalled, failing it", {{"SESSION_ID", self->id_},
+                                                            {"STREAM_ID", std::to_string(s->id_)},
+                                                            {"ACTION", s->action()},
+                                                            {"EVENT", "stream-stalled"}});
+            self->fail_stream(*s, proto::stream_error_code::stalled, why);
+        }
+    });
 }
 
 // Frames for unknown or finished streams are discarded (actions.md A.2): they may have been in

@@ -58,6 +58,12 @@ class master_session : public std::enable_shared_from_this<master_session> {
     /// once with master-disconnected or unknown-action.
     void open_stream(std::shared_ptr<center_stream> stream);
 
+    /// True while streams are open (any thread; a snapshot), so the sweep visits only those.
+    bool has_streams() const { return open_streams_.load(std::memory_order_relaxed) > 0; }
+
+    /// Fails the streams that made no progress for options().stream_stall_timeout ("stalled").
+    void check_stalled_streams();
+
     /// Runs `f` on the session's strand.
     void run_on_strand(std::function<void()> f);
 
@@ -161,6 +167,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
     // so one large stream never starves the others or floods the queue.
     std::deque<std::shared_ptr<center_stream>> ready_streams_;
 
+    std::atomic<std::size_t> open_streams_{0};  // streams_.size(), for the sweep
     std::atomic<bool> authenticated_{false};
     std::atomic<bool> closing_{false};
     std::atomic<clock::rep> last_seen_;

@@ -1,0 +1,239 @@
+// Action routes: run on one master (a call) or on every master a selector matches (a fan-out).
+// Both are jobs; their answers come when the last master has answered or timed out.
+#include <boost/json.hpp>
+
+#include "admin_routes.hpp"
+#include "center_state.hpp"
+#include "job_runner.hpp"
+#include "logging.hpp"
+#include "regcenter/common/base64.hpp"
+#include "regcenter/common/utf8.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter::admin {
+namespace json = boost::json;
+namespace {
+
+// The body fields both routes share.
+struct action_body {
+    json::value args;
+    std::string input;
+    std::chrono::milliseconds timeout{30000};
+};
+
+// Reads args, input / input_base64 and timeout_ms; nullopt with a 400 in `error` otherwise.
+std::optional<action_body> read_action_body(const route_context& ctx, const json::object& body,
+                                            http_response& error) {
+    action_body out;
+    if (const json::value* args = body.if_contains("args")) {
+        out.args = *args;
+    }
+    if (body.contains("input") && body.contains("input_base64")) {
+        error = ctx.fail(http::status::bad_request, "bad-request",
+                         "give \"input\" or \"input_base64\", not both");
+        return std::nullopt;
+    }
+    if (const json::value* input = body.if_contains("input")) {
+        if (!input->is_string()) {
+            error = ctx.fail(http::status::bad_request, "bad-request",
+                             "\"input\" must be a string (binary input goes in \"input_base64\")");
+            return std::nullopt;
+        }
+        out.input = std::string(input->get_string());
+    }
+    if (const json::value* input = body.if_contains("input_base64")) {
+        if (!input->is_string() || !base64_decode(input->get_string(), out.input)) {
+            error = ctx.fail(http::status::bad_request, "bad-request",
+                             "\"input_base64\" must be a base64 string");
+            return std::nullopt;
+        }
+    }
+    if (const json::value* timeout = body.if_contains("timeout_ms")) {
+        const double ms = timeout->is_number() ? timeout->to_number<double>() : -1;
+        if (ms < 1 || ms > 24 * 3600 * 1000.0) {
+            error = ctx.fail(http::status::bad_request, "bad-request",
+                             "\"timeout_ms\" must be a number from 1 to 86400000");
+            return std::nullopt;
+        }
+        out.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+    }
+    return out;
+}
+
+// Rejects keys a route doesn't know: a misspelt "selector" must not become a fleet-wide run.
+bool only_known_keys(const route_context& ctx, const json::object& body,
+                     std::initializer_list<std::string_view> known, http_response& error) {
+    for (const auto& [key, value] : body) {
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            std::string list;
+            for (auto k : known) {
+                list += (list.empty() ? "" : ", ") + std::string(k);
+            }
+            error = ctx.fail(http::status::bad_request, "bad-request",
+                             "unknown key \"" + std::string(key) + "\" (expected " + list + ")");
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<action_path> parse_action_path(std::string_view path) {
+    constexpr std::string_view prefix = "/v1/masters/";
+    constexpr std::string_view middle = "/actions/";
+    constexpr std::string_view stream_suffix = "/stream";
+    if (!path.starts_with(prefix)) {
+        return std::nullopt;
+    }
+    const std::string_view rest = path.substr(prefix.size());
+    const auto split = rest.find(middle);
+    if (split == std::string_view::npos || split == 0) {
+        return std::nullopt;
+    }
+    const std::string_view id = rest.substr(0, split);
+    std::string_view action = rest.substr(split + middle.size());
+    bool stream = false;
+    if (action.ends_with(stream_suffix)) {
+        action.remove_suffix(stream_suffix.size());
+        stream = true;
+    }
+    if (id.find('/') != std::string_view::npos || action.empty() ||
+        action.find('/') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return action_path{std::string(id), std::string(action), stream};
+}
+
+void call_route(const route_context& ctx, std::string id, std::string action,
+                admin_responder respond) {
+    if (ctx.request.method() != http::verb::post) {
+        return respond(ctx.method_not_allowed("POST"));
+    }
+    call_request call;
+    call.master_id = std::move(id);
+    call.action = std::move(action);
+    if (!ctx.request.body().empty()) {
+        http_response error;
+        auto body = parse_body(ctx, error);
+        if (!body ||
+            !only_known_keys(ctx, *body, {"args", "input", "input_base64", "timeout_ms"}, error)) {
+            return respond(std::move(error));
+        }
+        auto fields = read_action_body(ctx, *body, error);
+        if (!fields) {
+            return respond(std::move(error));
+        }
+        call.args = std::move(fields->args);
+        call.input = std::move(fields->input);
+        call.timeout = fields->timeout;
+    }
+    const unsigned version = ctx.request.version();
+    const bool keep_alive = ctx.request.keep_alive();
+    const std::string master = call.master_id;
+    const std::string action_name = call.action;
+    start_call_job(
+        ctx.state, std::move(call), caller(ctx.state),
+        [=, respond = std::move(respond)](const std::string& job, call_result r) {
+            json::object body{{"job", job},
+                              {"master", master},
+                              {"action", action_name},
+                              {"status", r.status},
+                              {"duration_ms", r.duration.count()}};
+            http::status status = http::status::ok;
+            if (r.status == "ok") {
+                put_output(body, r.output);
+            } else {
+                body["error"] = json::object{{"code", r.error_code}, {"message", r.error_message}};
+                if (r.status == "not-found" ||
+                    r.error_code == proto::stream_error_code::unknown_action) {
+                    status = http::status::not_found;
+                } else if (r.status == "timeout") {
+                    status = http::status::gateway_timeout;
+                } else {
+                    status = http::status::bad_gateway;
+                }
+            }
+            respond(json_response(status, body, version, keep_alive));
+        });
+}
+
+void fan_out_route(const route_context& ctx, std::string action, admin_responder respond) {
+    if (ctx.request.method() != http::verb::post) {
+        return respond(ctx.method_not_allowed("POST"));
+    }
+    fan_out_request request;
+    request.action = std::move(action);
+    request.started_by = caller(ctx.state);
+    bool dry_run = false;
+    bool wait = true;
+    if (!ctx.request.body().empty()) {
+        http_response error;
+        auto body = parse_body(ctx, error);
+        if (!body || !only_known_keys(ctx, *body,
+                                      {"args", "input", "input_base64", "timeout_ms", "selector",
+                                       "dry_run", "wait"},
+                                      error)) {
+            return respond(std::move(error));
+        }
+        auto fields = read_action_body(ctx, *body, error);
+        if (!fields) {
+            return respond(std::move(error));
+        }
+        request.args = std::move(fields->args);
+        request.input = std::move(fields->input);
+        request.timeout = fields->timeout;
+        if (const json::value* selector = body->if_contains("selector")) {
+            std::string problem;
+            auto parsed = parse_selector(*selector, problem);
+            if (!parsed) {
+                return respond(ctx.fail(http::status::bad_request, "bad-request", problem));
+            }
+            request.selector = std::move(*parsed);
+        }
+        for (auto [key, flag] : {std::pair{"dry_run", &dry_run}, std::pair{"wait", &wait}}) {
+            if (const json::value* v = body->if_contains(key)) {
+                if (!v->is_bool()) {
+                    return respond(ctx.fail(http::status::bad_request, "bad-request",
+                                            "\"" + std::string(key) + "\" must be true or false"));
+                }
+                *flag = v->get_bool();
+            }
+        }
+    }
+    if (dry_run) {
+        const fan_out_plan plan = plan_fan_out(ctx.state, request.action, request.selector);
+        json::array targets;
+        for (const auto& t : plan.targets) {
+            targets.push_back(json::object{{"master", t.master}, {"name", t.name}});
+        }
+        json::array skipped;
+        for (const auto& s : plan.skipped) {
+            skipped.push_back(
+                json::object{{"master", s.master}, {"name", s.name}, {"reason", s.reason}});
+        }
+        return respond(ctx.json(http::status::ok, json::object{{"dry_run", true},
+                                                               {"action", request.action},
+                                                               {"targets", std::move(targets)},
+                                                               {"skipped", std::move(skipped)}}));
+    }
+    const unsigned version = ctx.request.version();
+    const bool keep_alive = ctx.request.keep_alive();
+    if (!wait) {
+        const std::string job = start_fan_out(ctx.state, std::move(request));
+        const auto record = ctx.state.jobs().find(job);
+        auto res =
+            json_response(http::status::accepted,
+                          json::object{{"job", job}, {"targets", record ? record->targets : 0}},
+                          version, keep_alive);
+        res.set(http::field::location, "/v1/jobs/" + job);
+        return respond(std::move(res));
+    }
+    start_fan_out(
+        ctx.state, std::move(request),
+        [version, keep_alive, respond = std::move(respond)](job_record job) {
+            respond(json_response(http::status::ok, job_to_json(job, true), version, keep_alive));
+        });
+}
+
+}  // namespace regcenter::admin

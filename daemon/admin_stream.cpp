@@ -1,0 +1,355 @@
+// One operator WebSocket joined to one action stream. Everything here runs on the admin
+// connection's strand; the center_stream's callbacks (on the master session's strand) post
+// into it.
+#include "admin_stream.hpp"
+
+#include <boost/json.hpp>
+
+#include "action_call.hpp"
+#include "admin_routes.hpp"
+#include "center_state.hpp"
+#include "center_stream.hpp"
+#include "job_runner.hpp"
+#include "logging.hpp"
+#include "master_session.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter {
+namespace json = boost::json;
+namespace {
+
+// Close codes of the stream endpoint (docs/admin-api.md): 4000 + the HTTP status that means
+// the same, so they read naturally.
+constexpr std::uint16_t close_bad_request = 4400;
+constexpr std::uint16_t close_not_found = 4404;
+constexpr std::uint16_t close_action_failed = 4500;
+constexpr std::uint16_t close_master_gone = 4502;
+constexpr std::uint16_t close_timeout = 4504;
+
+std::uint16_t close_code_for(const stream_outcome& outcome) {
+    namespace code = proto::stream_error_code;
+    if (outcome.ok) {
+        return proto::close_code::normal;
+    }
+    if (outcome.code == code::unknown_action) {
+        return close_not_found;
+    }
+    if (outcome.code == code::master_disconnected) {
+        return close_master_gone;
+    }
+    if (outcome.code == code::center_shutdown) {
+        return proto::close_code::going_away;
+    }
+    if (outcome.code == code::timeout || outcome.code == code::stalled) {
+        return close_timeout;
+    }
+    return close_action_failed;
+}
+
+// A close reason is at most 123 bytes; the full message went in the preceding text frame.
+std::string close_reason_text(const stream_outcome& outcome) {
+    std::string text = outcome.code + ": " + outcome.message;
+    if (text.size() > 123) {
+        text.resize(120);
+        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) {
+            text.pop_back();  // don't cut a UTF-8 sequence in half
+        }
+        if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) {
+            text.pop_back();
+        }
+        text += "...";
+    }
+    return text;
+}
+
+bool offers(const master_info& m, std::string_view action) {
+    return std::any_of(m.actions.begin(), m.actions.end(),
+                       [&](const proto::action_info& a) { return a.name == action; });
+}
+
+}  // namespace
+
+std::optional<http_response> start_admin_stream(beast::tcp_stream& stream, center_state& state,
+                                                http_request& request) {
+    const admin::route_context ctx{state, request, target_path(request.target())};
+    if (!admin::authorized(state, request)) {
+        return admin::unauthorized(ctx);
+    }
+    auto path = admin::parse_action_path(ctx.path);
+    if (!path || !path->stream) {
+        return ctx.fail(http::status::not_found, "not-found",
+                        "no WebSocket endpoint at " + std::string(ctx.path));
+    }
+    auto session = state.sessions().find_master(path->master);
+    if (!session) {
+        return ctx.fail(http::status::not_found, "master-not-found",
+                        "no connected master has session id " + path->master);
+    }
+    if (!offers(session->info(), path->action)) {
+        return ctx.fail(http::status::not_found,
+                        std::string(proto::stream_error_code::unknown_action),
+                        "master " + path->master + " does not offer action \"" + path->action +
+                            "\" (GET /v1/masters/" + path->master + " lists its actions)");
+    }
+    json::value args;
+    if (request.target().find('?') != std::string_view::npos) {
+        if (auto text = query_param(request.target(), "args")) {
+            json::error_code ec;
+            args = json::parse(*text, ec);
+            if (ec) {
+                return ctx.fail(http::status::bad_request, "bad-request",
+                                "\"args\" is not valid JSON (URL-encode it): " + ec.message());
+            }
+        } else if (request.target().find("args=") != std::string_view::npos) {
+            return ctx.fail(http::status::bad_request, "bad-request",
+                            "\"args\" is not correctly URL-encoded");
+        }
+    }
+    std::make_shared<admin_stream_session>(std::move(stream), state, std::move(path->master),
+                                           std::move(path->action), std::move(args))
+        ->run(std::move(request));
+    return std::nullopt;
+}
+
+admin_stream_session::admin_stream_session(beast::tcp_stream&& stream, center_state& state,
+                                           std::string master, std::string action, json::value args)
+    : ws_(std::move(stream)),
+      state_(state),
+      master_(std::move(master)),
+      action_(std::move(action)),
+      args_(std::move(args)) {}
+
+template <class F>
+void admin_stream_session::post(F&& f) {
+    net::post(ws_.get_executor(), std::forward<F>(f));
+}
+
+void admin_stream_session::run(http_request request) {
+    beast::get_lowest_layer(ws_).expires_never();
+    // Suggested server timeouts: an operator that vanishes without closing is noticed by the
+    // keep-alive pings.
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
+    ws_.read_message_max(max_input_in_flight);
+    auto self = shared_from_this();
+    net::dispatch(ws_.get_executor(), [self, request = std::move(request)]() mutable {
+        self->ws_.async_accept(request,
+                               beast::bind_front_handler(&admin_stream_session::on_accept, self));
+    });
+}
+
+void admin_stream_session::on_accept(beast::error_code ec) {
+    if (ec) {
+        return;
+    }
+    auto session = state_.sessions().find_master(master_);
+    job_record record;
+    record.kind = "stream";
+    record.action = action_;
+    record.args = args_;
+    record.started_by = admin::caller(state_);
+    job_result target;
+    target.master = master_;
+    if (session) {
+        target.name = session->info().name;
+    }
+    record.results.push_back(std::move(target));
+    job_ = state_.jobs().start(std::move(record));
+    logging::info(
+        "operator stream opened",
+        {{"JOB_ID", job_}, {"SESSION_ID", master_}, {"ACTION", action_}, {"EVENT", "job-started"}});
+
+    std::weak_ptr<admin_stream_session> weak = weak_from_this();
+    stream_handlers handlers;
+    handlers.consume_manually = true;  // credited in on_write, once the operator took it
+    handlers.on_data = [weak](std::string_view bytes) {
+        if (auto self = weak.lock()) {
+            self->post([self, data = std::string(bytes)]() mutable {
+                const std::size_t size = data.size();
+                self->enqueue({std::move(data), true, size});
+            });
+        }
+    };
+    handlers.on_end = [weak] {
+        if (auto self = weak.lock()) {
+            self->post([self] {
+                self->enqueue({json::serialize(json::object{{"cmd", "end"}}), false, 0});
+            });
+        }
+    };
+    handlers.on_finish = [weak](const stream_outcome& outcome) {
+        if (auto self = weak.lock()) {
+            self->post([self, outcome] { self->on_stream_finished(outcome); });
+        }
+    };
+    stream_ = std::make_shared<center_stream>(session, master_, action_, std::move(args_),
+                                              std::move(handlers));
+    if (session) {
+        session->open_stream(stream_);
+    } else {
+        on_stream_finished({false, std::string(proto::stream_error_code::master_disconnected),
+                            "master " + master_ + " disconnected"});
+    }
+    do_read();
+}
+
+void admin_stream_session::do_read() {
+    if (reading_ || gone_ || input_in_flight_ >= max_input_in_flight) {
+        return;  // a full pipe resumes in on_input_sent
+    }
+    reading_ = true;
+    ws_.async_read(read_buffer_,
+                   beast::bind_front_handler(&admin_stream_session::on_read, shared_from_this()));
+}
+
+void admin_stream_session::on_read(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec) {
+        gone_ = true;
+        abort_stream();
+        return;
+    }
+    std::string data = beast::buffers_to_string(read_buffer_.data());
+    read_buffer_.consume(read_buffer_.size());
+    if (stream_finished_ || closing_) {
+        return do_read();  // drain until the close handshake completes
+    }
+    if (ws_.got_binary()) {
+        if (input_ended_) {
+            abort_stream();
+            return close_with(close_bad_request, "data after {\"cmd\":\"end\"}");
+        }
+        const std::size_t size = data.size();
+        bytes_in_ += size;
+        input_in_flight_ += size;
+        std::weak_ptr<admin_stream_session> weak = weak_from_this();
+        stream_->write(std::move(data), [weak, size] {
+            if (auto self = weak.lock()) {
+                self->post([self, size] { self->on_input_sent(size); });
+            }
+        });
+        return do_read();
+    }
+    json::error_code jec;
+    const json::value control = json::parse(data, jec);
+    const json::string* cmd = nullptr;
+    if (!jec && control.is_object()) {
+        if (const json::value* c = control.get_object().if_contains("cmd"); c && c->is_string()) {
+            cmd = &c->get_string();
+        }
+    }
+    if (cmd == nullptr || *cmd != "end") {
+        abort_stream();
+        return close_with(close_bad_request,
+                          "text messages are control: only {\"cmd\":\"end\"}; data goes in "
+                          "binary messages");
+    }
+    if (!input_ended_) {
+        input_ended_ = true;
+        stream_->end();
+    }
+    do_read();
+}
+
+void admin_stream_session::on_input_sent(std::size_t bytes) {
+    input_in_flight_ -= std::min(bytes, input_in_flight_);
+    do_read();
+}
+
+void admin_stream_session::enqueue(outgoing message) {
+    if (gone_) {
+        return;
+    }
+    queue_.push_back(std::move(message));
+    do_write();
+}
+
+void admin_stream_session::do_write() {
+    if (writing_ || gone_) {
+        return;
+    }
+    if (queue_.empty()) {
+        if (close_after_queue_ && !closing_) {
+            closing_ = true;
+            ws_.async_close(*close_after_queue_,
+                            [self = shared_from_this()](beast::error_code) { self->gone_ = true; });
+        }
+        return;
+    }
+    writing_ = true;
+    ws_.binary(queue_.front().binary);
+    ws_.async_write(net::buffer(queue_.front().data),
+                    beast::bind_front_handler(&admin_stream_session::on_write, shared_from_this()));
+}
+
+void admin_stream_session::on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) {
+        gone_ = true;
+        queue_.clear();
+        abort_stream();
+        return;
+    }
+    const std::size_t credit = queue_.front().credit;
+    queue_.pop_front();
+    if (credit > 0) {
+        bytes_out_ += credit;
+        stream_->consumed(credit);
+    }
+    do_write();
+}
+
+void admin_stream_session::on_stream_finished(const stream_outcome& outcome) {
+    if (stream_finished_) {
+        return;
+    }
+    stream_finished_ = true;
+    job_result result;
+    result.status = call_status(outcome);
+    result.output_bytes = bytes_out_;
+    if (!outcome.ok) {
+        result.error_code = outcome.code;
+        result.error_message =
+            gone_ && outcome.code == "closed" ? "the operator closed the stream" : outcome.message;
+    }
+    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started_);
+    state_.jobs().record(job_, 0, result);
+    logging::info("operator stream finished",
+                  {{"JOB_ID", job_},
+                   {"SESSION_ID", master_},
+                   {"ACTION", action_},
+                   {"EVENT", "job-finished"},
+                   {"STATUS", result.status},
+                   {"BYTES_IN", std::to_string(bytes_in_)},
+                   {"BYTES_OUT", std::to_string(bytes_out_)},
+                   {"DURATION_MS", std::to_string(result.duration.count())}});
+    if (gone_) {
+        return;
+    }
+    if (!outcome.ok) {
+        enqueue({json::serialize(json::object{
+                     {"cmd", "error"}, {"code", outcome.code}, {"message", outcome.message}}),
+                 false, 0});
+    }
+    close_with(close_code_for(outcome), outcome.ok ? std::string() : close_reason_text(outcome));
+}
+
+void admin_stream_session::close_with(std::uint16_t code, std::string reason) {
+    if (close_after_queue_) {
+        return;
+    }
+    websocket::close_reason close(code);
+    close.reason.assign(reason.data(), std::min(reason.size(), close.reason.max_size()));
+    close_after_queue_ = close;
+    do_write();
+}
+
+void admin_stream_session::abort_stream() {
+    if (stream_ && !stream_finished_) {
+        stream_->close();
+    }
+}
+
+}  // namespace regcenter

@@ -1,0 +1,178 @@
+// A fan-out is one call per target, all started at once; each has its own deadline, so the job
+// is complete at most one timeout after it started, whatever the masters do.
+#include "job_runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+#include "center_state.hpp"
+#include "logging.hpp"
+#include "master_session.hpp"
+#include "regcenter/proto/protocol.hpp"
+
+namespace regcenter {
+namespace {
+
+bool offers(const master_info& m, std::string_view action) {
+    return std::any_of(m.actions.begin(), m.actions.end(),
+                       [&](const proto::action_info& a) { return a.name == action; });
+}
+
+void log_finished(const job_record& job) {
+    logging::info("job finished", {{"JOB_ID", job.id},
+                                   {"ACTION", job.action},
+                                   {"EVENT", "job-finished"},
+                                   {"TARGETS", std::to_string(job.targets)},
+                                   {"OK", std::to_string(job.summary.ok)},
+                                   {"ERROR", std::to_string(job.summary.error)},
+                                   {"TIMEOUT", std::to_string(job.summary.timeout)},
+                                   {"DISCONNECTED", std::to_string(job.summary.disconnected)},
+                                   {"DURATION_MS", std::to_string(job.duration.count())}});
+}
+
+}  // namespace
+
+job_result to_job_result(call_result r) {
+    job_result out;
+    out.status = std::move(r.status);
+    out.output_bytes = r.output.size();
+    out.output = std::move(r.output);
+    out.error_code = std::move(r.error_code);
+    out.error_message = std::move(r.error_message);
+    out.duration = r.duration;
+    return out;
+}
+
+fan_out_plan plan_fan_out(center_state& state, std::string_view action,
+                          const master_selector& selector) {
+    fan_out_plan plan;
+    std::vector<std::string> seen_ids;
+    for (const master_info& m : state.master_list()) {
+        if (!selector.matches(m)) {
+            continue;
+        }
+        seen_ids.push_back(m.id);
+        if (offers(m, action)) {
+            job_result target;
+            target.master = m.id;
+            target.name = m.name;
+            plan.targets.push_back(std::move(target));
+        } else {
+            plan.skipped.push_back(
+                {m.id, m.name, std::string(proto::stream_error_code::unknown_action)});
+        }
+    }
+    for (const std::string& id : selector.ids) {
+        if (std::find(seen_ids.begin(), seen_ids.end(), id) == seen_ids.end() &&
+            !state.sessions().find_master(id)) {
+            job_result target;
+            target.master = id;
+            plan.targets.push_back(std::move(target));
+            seen_ids.push_back(id);  // an id listed twice is one target
+        }
+    }
+    return plan;
+}
+
+std::string start_fan_out(center_state& state, fan_out_request request,
+                          std::function<void(job_record)> done) {
+    fan_out_plan plan = plan_fan_out(state, request.action, request.selector);
+    std::vector<std::string> targets;
+    targets.reserve(plan.targets.size());
+    for (const auto& t : plan.targets) {
+        targets.push_back(t.master);
+    }
+    job_record record;
+    record.kind = "fan-out";
+    record.action = request.action;
+    record.args = request.args;
+    record.selector = to_json(request.selector);
+    record.started_by = request.started_by;
+    record.results = std::move(plan.targets);
+    record.skipped = std::move(plan.skipped);
+    const std::string id = state.jobs().start(std::move(record));
+    logging::info("job started", {{"JOB_ID", id},
+                                  {"ACTION", request.action},
+                                  {"EVENT", "job-started"},
+                                  {"KIND", "fan-out"},
+                                  {"TARGETS", std::to_string(targets.size())},
+                                  {"STARTED_BY", request.started_by}});
+
+    struct context {
+        center_state& state;
+        std::string id;
+        std::function<void(job_record)> done;
+        std::atomic<std::size_t> output_total{0};
+    };
+    auto ctx = std::make_shared<context>(state, id, std::move(done));
+    auto on_finished = [ctx](job_record job) {
+        log_finished(job);
+        if (ctx->done) {
+            ctx->done(std::move(job));
+        }
+    };
+    if (targets.empty()) {
+        state.jobs().finish(id);
+        if (auto job = state.jobs().find(id)) {
+            on_finished(std::move(*job));
+        }
+        return id;
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        call_request call;
+        call.master_id = targets[i];
+        call.action = request.action;
+        call.args = request.args;
+        call.input = request.input;
+        call.timeout = request.timeout;
+        call.max_output = request.max_output;
+        start_call(state, std::move(call), [ctx, i, on_finished](call_result r) {
+            if (r.status == "not-found") {
+                r.status = "disconnected";  // a fan-out reports the four statuses only
+            }
+            if (ctx->output_total.fetch_add(r.output.size()) + r.output.size() >
+                max_fan_out_output) {
+                r.status = "error";
+                r.error_code = "output-too-large";
+                r.error_message = "the job's outputs passed " + std::to_string(max_fan_out_output) +
+                                  " bytes; use the stream endpoint for large outputs";
+                r.output.clear();
+            }
+            job_record finished;
+            if (ctx->state.jobs().record(ctx->id, i, to_job_result(std::move(r)), &finished)) {
+                on_finished(std::move(finished));
+            }
+        });
+    }
+    return id;
+}
+
+std::string start_call_job(center_state& state, call_request request, std::string started_by,
+                           std::function<void(const std::string& job, call_result)> done) {
+    job_record record;
+    record.kind = "call";
+    record.action = request.action;
+    record.args = request.args;
+    record.started_by = std::move(started_by);
+    job_result target;
+    target.master = request.master_id;
+    if (auto session = state.sessions().find_master(request.master_id)) {
+        target.name = session->info().name;
+    }
+    record.results.push_back(std::move(target));
+    const std::string id = state.jobs().start(std::move(record));
+    logging::info("action started",
+                  {{"JOB_ID", id}, {"SESSION_ID", request.master_id}, {"ACTION", request.action}});
+    start_call(state, std::move(request), [&state, id, done = std::move(done)](call_result r) {
+        state.jobs().record(id, 0, to_job_result(r));
+        logging::info("action finished", {{"JOB_ID", id},
+                                          {"EVENT", "job-finished"},
+                                          {"STATUS", r.status},
+                                          {"DURATION_MS", std::to_string(r.duration.count())}});
+        done(id, std::move(r));
+    });
+    return id;
+}
+
+}  // namespace regcenter

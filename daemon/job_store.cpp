@@ -1,0 +1,150 @@
+// The history is trimmed oldest-first each time a job finishes, so its memory stays within
+// job_history_limits whatever the job rate.
+#include "job_store.hpp"
+
+#include "regcenter/common/random_id.hpp"
+
+namespace regcenter {
+
+std::string job_store::start(job_record record) {
+    auto job = std::make_shared<job_record>(std::move(record));
+    job->started_at = std::chrono::system_clock::now();
+    job->targets = job->results.size();
+    std::lock_guard lock(mutex_);
+    do {
+        job->id = random_hex_id(8);
+    } while (jobs_.contains(job->id));
+    jobs_.emplace(job->id, job);
+    order_.push_back(job);
+    return job->id;
+}
+
+bool job_store::record(const std::string& id, std::size_t index, job_result outcome,
+                       job_record* finished) {
+    std::lock_guard lock(mutex_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end() || index >= it->second->results.size()) {
+        return false;
+    }
+    job_record& job = *it->second;
+    job_result& slot = job.results[index];
+    if (slot.status != "pending") {
+        return false;  // exactly one status per target
+    }
+    outcome.master = std::move(slot.master);
+    outcome.name = std::move(slot.name);
+    slot = std::move(outcome);
+    if (slot.status == "ok") {
+        ++job.summary.ok;
+    } else if (slot.status == "timeout") {
+        ++job.summary.timeout;
+    } else if (slot.status == "disconnected" || slot.status == "not-found") {
+        ++job.summary.disconnected;
+    } else {
+        ++job.summary.error;
+    }
+    if (++job.finished_targets < job.results.size()) {
+        return false;
+    }
+    job.done = true;
+    job.finished_at = std::chrono::system_clock::now();
+    job.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
+    if (finished != nullptr) {
+        *finished = job;  // before trimming may drop it
+    }
+    finish_locked(job);
+    return true;
+}
+
+void job_store::finish(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->done) {
+        finish_locked(*it->second);
+    }
+}
+
+void job_store::finish_locked(job_record& job) {
+    if (!job.done) {
+        job.done = true;
+        job.finished_at = std::chrono::system_clock::now();
+        job.duration =
+            std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
+    }
+    ++finished_jobs_;
+    finished_results_ += job.results.size();
+    for (const auto& r : job.results) {
+        finished_output_ += r.output.size();
+    }
+    trim_locked();
+}
+
+void job_store::trim_locked() {
+    // Whole jobs first, while there are too many or they hold too many results.
+    for (auto it = order_.begin(); it != order_.end() && (finished_jobs_ > limits_.jobs ||
+                                                          finished_results_ > limits_.results);) {
+        job_record& job = **it;
+        if (!job.done) {
+            ++it;
+            continue;
+        }
+        --finished_jobs_;
+        finished_results_ -= job.results.size();
+        for (const auto& r : job.results) {
+            finished_output_ -= r.output.size();
+        }
+        jobs_.erase(job.id);
+        it = order_.erase(it);
+    }
+    // Then outputs, keeping the statuses and sizes.
+    for (auto it = order_.begin(); it != order_.end() && finished_output_ > limits_.output_bytes;
+         ++it) {
+        job_record& job = **it;
+        if (!job.done || job.outputs_dropped) {
+            continue;
+        }
+        for (auto& r : job.results) {
+            finished_output_ -= r.output.size();
+            std::string().swap(r.output);
+        }
+        job.outputs_dropped = true;
+    }
+}
+
+std::optional<job_record> job_store::find(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) {
+        return std::nullopt;
+    }
+    return *it->second;
+}
+
+std::vector<job_record> job_store::recent(std::size_t limit) const {
+    std::vector<job_record> out;
+    std::lock_guard lock(mutex_);
+    for (auto it = order_.rbegin(); it != order_.rend() && out.size() < limit; ++it) {
+        const job_record& job = **it;
+        job_record brief;
+        brief.id = job.id;
+        brief.kind = job.kind;
+        brief.action = job.action;
+        brief.started_by = job.started_by;
+        brief.started_at = job.started_at;
+        brief.finished_at = job.finished_at;
+        brief.duration = job.duration;
+        brief.done = job.done;
+        brief.targets = job.targets;
+        brief.finished_targets = job.finished_targets;
+        brief.summary = job.summary;
+        out.push_back(std::move(brief));
+    }
+    return out;
+}
+
+std::size_t job_store::running() const {
+    std::lock_guard lock(mutex_);
+    return jobs_.size() - finished_jobs_;
+}
+
+}  // namespace regcenter

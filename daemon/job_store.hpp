@@ -1,0 +1,64 @@
+// Running jobs and a bounded history of finished ones, shared by every admin connection.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "job.hpp"
+
+namespace regcenter {
+
+/// Bounds of the history of finished jobs (running jobs are always kept). When one is passed,
+/// the oldest finished jobs go first: their outputs for the output budget, whole jobs for the
+/// other two.
+struct job_history_limits {
+    std::size_t jobs = 1000;
+    std::size_t results = 100'000;         ///< per-master results over all finished jobs
+    std::size_t output_bytes = 64u << 20;  ///< outputs kept over all finished jobs
+};
+
+/// Thread-safe: results arrive on many session strands while admin requests read.
+class job_store {
+  public:
+    explicit job_store(job_history_limits limits) : limits_(limits) {}
+
+    /// Registers a running job; fills in its id and start time and returns the id.
+    std::string start(job_record record);
+
+    /// Records the outcome of target `index` (its master and name are kept from the start).
+    /// Returns true when it was the last one: the job is then done, enters the history, and
+    /// is copied to `finished` if given. A second outcome for the same target is ignored.
+    bool record(const std::string& id, std::size_t index, job_result outcome,
+                job_record* finished = nullptr);
+
+    /// Marks a job without targets done at once.
+    void finish(const std::string& id);
+
+    /// A copy of the job, or nullopt if it is unknown or dropped from history.
+    std::optional<job_record> find(const std::string& id) const;
+
+    /// The most recent jobs first (running and finished), without results and outputs.
+    std::vector<job_record> recent(std::size_t limit) const;
+
+    std::size_t running() const;
+
+  private:
+    void finish_locked(job_record& job);
+    void trim_locked();
+
+    const job_history_limits limits_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<job_record>> jobs_;
+    std::deque<std::shared_ptr<job_record>> order_;  // by start, oldest first
+    std::size_t finished_jobs_ = 0;
+    std::size_t finished_results_ = 0;
+    std::size_t finished_output_ = 0;
+};
+
+}  // namespace regcenter

@@ -1,0 +1,31 @@
+// Which masters an operation targets: by session ids, by name, by labels; empty means all.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "master_info.hpp"
+
+namespace regcenter {
+
+/// Every criterion given must hold (AND); `ids` matches any of its entries (OR).
+struct master_selector {
+    std::vector<std::string> ids;
+    std::optional<std::string> name;
+    proto::label_map labels;  ///< each key must be present with exactly this value
+
+    bool empty() const { return ids.empty() && !name && labels.empty(); }
+    bool matches(const master_info& m) const;
+};
+
+/// Parses {"ids":[…], "name":"…", "labels":{"k":"v"}} (every key optional; null means {}).
+/// Returns nullopt with `error` naming the offending field; unknown keys are refused so that a
+/// typo never widens a fan-out to the whole fleet.
+std::optional<master_selector> parse_selector(const boost::json::value& value, std::string& error);
+
+boost::json::object to_json(const master_selector& selector);
+
+}  // namespace regcenter
