@@ -160,37 +160,34 @@ void admin_stream_session::on_accept(beast::error_code ec) {
         "operator stream opened",
         {{"JOB_ID", job_}, {"SESSION_ID", master_}, {"ACTION", action_}, {"EVENT", "job-started"}});
 
-    std::weak_ptr<admin_stream_session> weak = weak_from_this();
+    if (!session) {
+        return on_stream_finished({false,
+                                   std::string(proto::stream_error_code::master_disconnected),
+                                   "master " + master_ + " disconnected"});
+    }
+    // The handlers own this session: they live until the stream finishes (finish() drops
+    // them), so the session outlives every callback that may still reach it, even while no
+    // socket operation of its own is pending (input paused, nothing to write).
+    auto self = shared_from_this();
     stream_handlers handlers;
     handlers.consume_manually = true;  // credited in on_write, once the operator took it
-    handlers.on_data = [weak](std::string_view bytes) {
-        if (auto self = weak.lock()) {
-            self->post([self, data = std::string(bytes)]() mutable {
-                const std::size_t size = data.size();
-                self->enqueue({std::move(data), true, size});
-            });
-        }
+    handlers.on_data = [self](std::string_view bytes) {
+        self->post([self, data = std::string(bytes)]() mutable {
+            const std::size_t size = data.size();
+            self->enqueue({std::move(data), true, size});
+        });
     };
-    handlers.on_end = [weak] {
-        if (auto self = weak.lock()) {
-            self->post([self] {
-                self->enqueue({json::serialize(json::object{{"cmd", "end"}}), false, 0});
-            });
-        }
+    handlers.on_end = [self] {
+        self->post([self] {
+            self->enqueue({json::serialize(json::object{{"cmd", "end"}}), false, 0});
+        });
     };
-    handlers.on_finish = [weak](const stream_outcome& outcome) {
-        if (auto self = weak.lock()) {
-            self->post([self, outcome] { self->on_stream_finished(outcome); });
-        }
+    handlers.on_finish = [self](const stream_outcome& outcome) {
+        self->post([self, outcome] { self->on_stream_finished(outcome); });
     };
     stream_ = std::make_shared<center_stream>(session, master_, action_, std::move(args_),
                                               std::move(handlers));
-    if (session) {
-        session->open_stream(stream_);
-    } else {
-        on_stream_finished({false, std::string(proto::stream_error_code::master_disconnected),
-                            "master " + master_ + " disconnected"});
-    }
+    session->open_stream(stream_);
     do_read();
 }
 
@@ -223,11 +220,8 @@ void admin_stream_session::on_read(beast::error_code ec, std::size_t) {
         const std::size_t size = data.size();
         bytes_in_ += size;
         input_in_flight_ += size;
-        std::weak_ptr<admin_stream_session> weak = weak_from_this();
-        stream_->write(std::move(data), [weak, size] {
-            if (auto self = weak.lock()) {
-                self->post([self, size] { self->on_input_sent(size); });
-            }
+        stream_->write(std::move(data), [self = shared_from_this(), size] {
+            self->post([self, size] { self->on_input_sent(size); });
         });
         return do_read();
     }
@@ -261,6 +255,7 @@ void admin_stream_session::enqueue(outgoing message) {
     if (gone_) {
         return;
     }
+    bytes_out_ += message.credit;  // the master's bytes, counted as they reach this session
     queue_.push_back(std::move(message));
     do_write();
 }
@@ -294,7 +289,6 @@ void admin_stream_session::on_write(beast::error_code ec, std::size_t) {
     const std::size_t credit = queue_.front().credit;
     queue_.pop_front();
     if (credit > 0) {
-        bytes_out_ += credit;
         stream_->consumed(credit);
     }
     do_write();

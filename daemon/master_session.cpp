@@ -295,6 +295,12 @@ void master_session::pump_streams() {
     // Stream data enters the write queue only while it is short: control messages never wait
     // behind megabytes of data, and no stream can push the session over max_write_queue.
     constexpr std::size_t pump_below = 256 * 1024;
+    // A stream's callbacks (a write's on_sent) may write or end the stream from inside this
+    // loop; they only join the ready list, so frames leave in order and the end comes last.
+    if (pumping_) {
+        return;
+    }
+    pumping_ = true;
     while (!ready_streams_.empty() && queued_bytes_ < pump_below &&
            phase_ == phase::authenticated) {
         std::shared_ptr<center_stream> s = std::move(ready_streams_.front());
@@ -315,11 +321,12 @@ void master_session::pump_streams() {
                 continue;
             }
         }
-        if (s->wants_to_send()) {
+        if (!s->scheduled_ && s->wants_to_send()) {
             s->scheduled_ = true;
             ready_streams_.push_back(std::move(s));
         }
     }
+    pumping_ = false;
 }
 
 void master_session::finish_stream(center_stream& s, stream_outcome outcome) {

@@ -166,6 +166,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
     // Streams with data or an end to send, served round-robin while the write queue is short,
     // so one large stream never starves the others or floods the queue.
     std::deque<std::shared_ptr<center_stream>> ready_streams_;
+    bool pumping_ = false;  // inside pump_streams (re-entry only schedules)
 
     std::atomic<std::size_t> open_streams_{0};  // streams_.size(), for the sweep
     std::atomic<bool> authenticated_{false};
