@@ -16,9 +16,16 @@ bool base64_decode(std::string_view text, std::string& out) {
     if (text.size() % 4 != 0) {
         return false;
     }
+    // Beast's decoder stops at the padding, so it is taken off first: at most two '=' may end
+    // the text, and an '=' anywhere else stops the decoder short, which is refused below.
+    std::size_t padding = 0;
+    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+        ++padding;
+    }
+    const std::string_view data = text.substr(0, text.size() - padding);
     out.assign(b64::decoded_size(text.size()), '\0');
-    const auto [written, read] = b64::decode(out.data(), text.data(), text.size());
-    if (read != text.size()) {
+    const auto [written, read] = b64::decode(out.data(), data.data(), data.size());
+    if (read != data.size()) {
         return false;
     }
     out.resize(written);

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "regcenter/common/base64.hpp"
 #include "regcenter/common/random_id.hpp"
 #include "regcenter/common/sha256.hpp"
 #include "regcenter/common/time_format.hpp"
@@ -37,6 +38,21 @@ TEST(sha256, matches_the_fips_180_test_vectors) {
 
 TEST(sha256, token_fingerprint_is_the_first_16_hex_digits) {
     EXPECT_EQ(token_fingerprint("abc"), "sha256:ba7816bf8f01cfea");
+}
+
+TEST(base64, round_trips_every_padding_and_refuses_what_is_not_base64) {
+    for (const std::string& bytes :
+         {std::string(), std::string("\0", 1), std::string("\xff\x00", 2), std::string("abc"),
+          std::string("\x00\xff\x01 tail", 8)}) {
+        std::string decoded = "junk";
+        EXPECT_TRUE(base64_decode(base64_encode(bytes), decoded)) << base64_encode(bytes);
+        EXPECT_EQ(decoded, bytes);
+    }
+    EXPECT_EQ(base64_encode(std::string("\x00\x01", 2)), "AAE=");
+    std::string out;
+    for (const char* bad : {"A", "AAE", "A===", "AA=A", "=AAA", "AA*A", "AAE=AAE="}) {
+        EXPECT_FALSE(base64_decode(bad, out)) << bad;
+    }
 }
 
 TEST(constant_time_equal, compares_content_and_length) {
