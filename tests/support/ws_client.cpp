@@ -6,7 +6,7 @@
 namespace regcenter::test {
 
 ws_client::ws_client(const tcp::endpoint& server, std::string path,
-                     std::chrono::milliseconds timeout)
+                     std::chrono::milliseconds timeout, std::string bearer)
     : ws_(ioc_) {
     bool done = false;
     beast::error_code ec;
@@ -23,14 +23,23 @@ ws_client::ws_client(const tcp::endpoint& server, std::string path,
             ++pings_;
         }
     });
+    if (!bearer.empty()) {
+        ws_.set_option(websocket::stream_base::decorator([bearer](websocket::request_type& req) {
+            req.set(http::field::authorization, "Bearer " + bearer);
+        }));
+    }
+    ws_.read_message_max(64 * 1024 * 1024);
     done = false;
-    ws_.async_handshake("127.0.0.1", path, [&](beast::error_code e) {
+    websocket::response_type response;
+    ws_.async_handshake(response, "127.0.0.1", path, [&](beast::error_code e) {
         ec = e;
         done = true;
     });
     run_until(done, timeout);
     if (!done || ec) {
-        throw std::system_error(ec ? ec : net::error::timed_out, "ws_client handshake");
+        throw std::system_error(ec ? ec : net::error::timed_out,
+                                "ws_client handshake: HTTP " +
+                                    std::to_string(response.result_int()) + " " + response.body());
     }
 }
 

@@ -28,9 +28,11 @@ struct ws_read {
 
 class ws_client {
   public:
-    /// Connects and completes the WebSocket handshake to `path`; throws std::system_error.
+    /// Connects and completes the WebSocket handshake to `path` (with "Authorization: Bearer"
+    /// when `bearer` is set); throws std::system_error, whose what() has the HTTP status when
+    /// the server declined the upgrade.
     explicit ws_client(const tcp::endpoint& server, std::string path = "/v1/master",
-                       std::chrono::milliseconds timeout = 5s);
+                       std::chrono::milliseconds timeout = 5s, std::string bearer = "");
     ~ws_client();
 
     void send_text(std::string_view text);

@@ -1,0 +1,252 @@
+// The operator's stream endpoint (GET /v1/masters/{id}/actions/{action}/stream over WebSocket)
+// against a real SDK master, and streams that stall.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "regcenter/master.hpp"
+#include "support/center_fixture.hpp"
+#include "support/master_recorder.hpp"
+#include "support/wait.hpp"
+#include "support/ws_client.hpp"
+
+namespace regcenter::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class stream_endpoint_test : public center_test {
+  protected:
+    void SetUp() override {
+        options_.stream_stall_timeout = 300ms;
+        start_center();
+        master_config c;
+        c.token = master_token;
+        c.name = "stream-master";
+        c.retry_delay = 20ms;
+        c.logger = r_.logger();
+        master_ = std::make_unique<master>(c);
+        r_.attach(*master_);
+        master_->handle("echo", [](std::shared_ptr<action_stream> s) {
+            s->on_data([s](std::string_view bytes) {
+                if (!s->write(bytes)) {
+                    s->hold_credit();
+                }
+            });
+            s->on_drain([s] { s->release_credit(); });
+            s->on_end([s] { s->end(); });
+        });
+        master_->handle("args", [](std::shared_ptr<action_stream> s) {
+            s->write(json::serialize(s->args()));
+            s->end();
+        });
+        master_->handle("fail", [](std::shared_ptr<action_stream> s) {
+            s->on_data([s](std::string_view) { s->fail("refusing this input", "bad-input"); });
+        });
+        // Takes nothing: the center's writes pile up until the stall timer fires.
+        master_->handle("deaf", [](std::shared_ptr<action_stream> s) { s->hold_credit(); });
+        // Writes for ever, as fast as the operator takes it.
+        master_->handle("flood", [](std::shared_ptr<action_stream> s) {
+            action_stream* raw = s.get();  // the callbacks run only while the stream lives
+            auto more = [raw] {
+                while (raw->write(std::string(64 * 1024, 'x'))) {
+                }
+            };
+            s->on_drain(more);
+            more();
+        });
+        master_->connect("127.0.0.1", masters_ep().port());
+        ASSERT_TRUE(r_.wait([&] { return r_.authenticated.size() == 1; }));
+        ASSERT_TRUE(wait_for([&] {
+            auto list = center_->masters();
+            return list.size() == 1 && list[0].actions.size() == 5;
+        }));
+        id_ = center_->masters().at(0).id;
+    }
+
+    void TearDown() override {
+        master_.reset();
+        center_test::TearDown();
+    }
+
+    std::string path(const std::string& action, const std::string& query = "") const {
+        return "/v1/masters/" + id_ + "/actions/" + action + "/stream" + query;
+    }
+
+    std::unique_ptr<ws_client> open(const std::string& action, const std::string& query = "") {
+        return std::make_unique<ws_client>(admin_ep(), path(action, query), 5s, admin_token);
+    }
+
+    // Reads until the center closes; returns the data and fills the control messages seen.
+    std::string read_to_close(ws_client& ws, std::vector<json::value>& control,
+                              std::uint16_t& code) {
+        std::string data;
+        for (;;) {
+            ws_read r = ws.read(10s);
+            if (r.what == ws_read::kind::binary) {
+                data += r.data;
+            } else if (r.what == ws_read::kind::text) {
+                control.push_back(json::parse(r.data));
+            } else {
+                EXPECT_EQ(r.what, ws_read::kind::closed);
+                code = r.close_code;
+                return data;
+            }
+        }
+    }
+
+    std::string declined_status(const std::string& target, const std::string& bearer) {
+        try {
+            ws_client ws(admin_ep(), target, 5s, bearer);
+        } catch (const std::system_error& e) {
+            return e.what();
+        }
+        return "accepted";
+    }
+
+    recorder r_;
+    std::unique_ptr<master> master_;
+    std::string id_;
+};
+
+TEST_F(stream_endpoint_test, bytes_go_to_the_action_and_its_output_comes_back) {
+    auto ws = open("echo");
+    std::string sent;
+    for (int i = 0; i < 64; ++i) {
+        std::string chunk(50'000, '\0');
+        for (std::size_t k = 0; k < chunk.size(); ++k) {
+            chunk[k] = static_cast<char>((i * 131 + k * 7) & 0xff);  // binary, with NULs
+        }
+        ws->send_binary(chunk);
+        sent += chunk;
+    }
+    ws->send_text(R"({"cmd":"end"})");
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    const std::string received = read_to_close(*ws, control, code);
+    EXPECT_EQ(code, 1000);
+    EXPECT_EQ(received.size(), sent.size());
+    EXPECT_TRUE(received == sent) << "bytes differ";
+    ASSERT_EQ(control.size(), 1u);
+    EXPECT_EQ(control[0], json::parse(R"({"cmd":"end"})"));
+
+    // The stream is a job in the history.
+    const auto jobs = admin(http::verb::get, "/v1/jobs").json().at("jobs").as_array();
+    ASSERT_FALSE(jobs.empty());
+    const std::string job = json::value_to<std::string>(jobs.at(0).at("job"));
+    ASSERT_TRUE(wait_for(
+        [&] { return admin(http::verb::get, "/v1/jobs/" + job).json().at("state") == "done"; }));
+    const auto record = admin(http::verb::get, "/v1/jobs/" + job).json();
+    EXPECT_EQ(record.at("kind"), "stream");
+    EXPECT_EQ(record.at("results").at(0).at("status"), "ok");
+    EXPECT_EQ(record.at("results").at(0).at("output_bytes").as_int64(),
+              static_cast<std::int64_t>(sent.size()));
+}
+
+TEST_F(stream_endpoint_test, args_travel_url_encoded) {
+    auto ws = open("args", "?args=%7B%22n%22%3A%5B1%2C2%5D%7D");  // {"n":[1,2]}
+    ws->send_text(R"({"cmd":"end"})");
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    EXPECT_EQ(json::parse(read_to_close(*ws, control, code)), json::parse(R"({"n":[1,2]})"));
+    EXPECT_EQ(code, 1000);
+}
+
+TEST_F(stream_endpoint_test, an_action_error_is_a_message_then_close_4500) {
+    auto ws = open("fail");
+    ws->send_binary("anything");
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    read_to_close(*ws, control, code);
+    EXPECT_EQ(code, 4500);
+    ASSERT_EQ(control.size(), 1u);
+    EXPECT_EQ(json::value_to<std::string>(control[0].at("cmd")), "error");
+    EXPECT_EQ(json::value_to<std::string>(control[0].at("code")), "bad-input");
+    EXPECT_EQ(json::value_to<std::string>(control[0].at("message")), "refusing this input");
+}
+
+TEST_F(stream_endpoint_test, a_master_that_goes_away_closes_with_4502) {
+    auto ws = open("echo");
+    ws->send_binary("hello");
+    ASSERT_EQ(ws->read(5s).data, "hello");
+    master_.reset();  // leaves
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    read_to_close(*ws, control, code);
+    EXPECT_EQ(code, 4502);
+    ASSERT_EQ(control.size(), 1u);
+    EXPECT_EQ(json::value_to<std::string>(control[0].at("code")), "master-disconnected");
+}
+
+TEST_F(stream_endpoint_test, bad_requests_are_refused_before_or_after_the_upgrade) {
+    EXPECT_NE(declined_status(path("echo"), "").find("HTTP 401"), std::string::npos);
+    EXPECT_NE(declined_status(path("echo"), "wrong").find("HTTP 401"), std::string::npos);
+    EXPECT_NE(declined_status(path("nope"), admin_token).find("HTTP 404"), std::string::npos);
+    EXPECT_NE(declined_status(path("nope"), admin_token).find("unknown-action"), std::string::npos);
+    EXPECT_NE(declined_status("/v1/masters/0123/actions/echo/stream", admin_token)
+                  .find("master-not-found"),
+              std::string::npos);
+    EXPECT_NE(declined_status(path("echo", "?args=%7Bnot-json"), admin_token).find("HTTP 400"),
+              std::string::npos);
+    EXPECT_NE(declined_status(path("echo", "?args=%zz"), admin_token).find("HTTP 400"),
+              std::string::npos);
+    // Without an upgrade the endpoint says what it needs.
+    EXPECT_EQ(admin(http::verb::get, path("echo")).status, 426u);
+
+    // After the upgrade, text that is not a control message closes with 4400.
+    auto ws = open("echo");
+    ws->send_text("hello");
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    read_to_close(*ws, control, code);
+    EXPECT_EQ(code, 4400);
+}
+
+TEST_F(stream_endpoint_test, an_operator_that_stops_reading_stalls_the_stream) {
+    auto ws = open("flood");
+    // Read nothing. Once the socket buffers are full the center stops crediting the master,
+    // which must wait; the stall timer then fails the stream.
+    std::string job;
+    ASSERT_TRUE(wait_for([&] {
+        const auto jobs = admin(http::verb::get, "/v1/jobs").json().at("jobs").as_array();
+        if (jobs.empty() || jobs.at(0).at("state") != "done") {
+            return false;
+        }
+        job = json::value_to<std::string>(jobs.at(0).at("job"));
+        return true;
+    }));
+    const auto record = admin(http::verb::get, "/v1/jobs/" + job).json();
+    EXPECT_EQ(record.at("results").at(0).at("error").at("code"), "stalled");
+    const std::string message =
+        json::value_to<std::string>(record.at("results").at(0).at("error").at("message"));
+    EXPECT_NE(message.find("operator read nothing"), std::string::npos) << message;
+    EXPECT_NE(message.find(id_), std::string::npos) << "names the session: " << message;
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    const std::string data = read_to_close(*ws, control, code);
+    EXPECT_EQ(code, 4504);
+    EXPECT_GT(data.size(), 0u);
+    EXPECT_EQ(data.find_first_not_of('x'), std::string::npos);  // what came is intact
+    ASSERT_EQ(control.size(), 1u);
+    EXPECT_EQ(json::value_to<std::string>(control[0].at("code")), "stalled");
+}
+
+TEST_F(stream_endpoint_test, a_master_that_takes_nothing_stalls_the_stream) {
+    std::promise<stream_outcome> finished;
+    stream_handlers h;
+    h.on_finish = [&](const stream_outcome& o) { finished.set_value(o); };
+    auto stream = center_->open_stream(id_, "deaf", nullptr, h);
+    ASSERT_TRUE(stream);
+    stream->write(std::string(1024 * 1024, 'y'));
+    auto future = finished.get_future();
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    const stream_outcome outcome = future.get();
+    EXPECT_EQ(outcome.code, "stalled");
+    EXPECT_NE(outcome.message.find("master read nothing"), std::string::npos) << outcome.message;
+    EXPECT_NE(outcome.message.find(id_), std::string::npos);
+    EXPECT_EQ(stream->buffered(), 0u);  // the stalled stream's buffer is released
+}
+
+}  // namespace
+}  // namespace regcenter::test
