@@ -253,7 +253,17 @@ job_answer wait_for_job(command_context& ctx, const std::string& job,
 
 int no_targets(command_context& ctx, const json::object& answer, const selection& s) {
     ctx.err << skipped_lines(answer);
-    ctx.err << "regcenterctl: no master matches the selector (" << s.description << ")\n";
+    const std::size_t skipped = array_field(answer, "skipped").size();
+    if (skipped > 0) {
+        // Masters matched, but none offers the action: say so rather than "nothing matched".
+        ctx.err << "regcenterctl: " << skipped
+                << (skipped == 1 ? " master matches" : " masters match") << " the selector ("
+                << s.description << ") but none offers action "
+                << printable(ctx.args.positionals.at(0))
+                << "; `regcenterctl masters` lists each master's actions\n";
+    } else {
+        ctx.err << "regcenterctl: no master matches the selector (" << s.description << ")\n";
+    }
     return exit_failed;
 }
 

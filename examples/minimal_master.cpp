@@ -2,8 +2,8 @@
 // on SIGINT/SIGTERM.
 //
 // Actions (see docs/sdk.md, "Actions and streams"):
-//   echo  streams its input back as it arrives
-//   cat   the same, for binary files (the bytes are passed through untouched)
+//   echo  answers with its args when they are a string, then streams its input back
+//   cat   streams its input back as it arrives, byte for byte (binary files too)
 //   load  a call: returns the 1, 5 and 15 minute load averages as JSON
 //
 //   minimal_master [URL [TOKEN]]
@@ -54,7 +54,7 @@ const char* level_name(regcenter::log_level level) {
 
 // Streams the input back. When the center reads our output slower than it sends input, write()
 // returns false: stop crediting the input until our buffer drains, so memory stays bounded.
-void echo(std::shared_ptr<regcenter::action_stream> stream) {
+void cat(std::shared_ptr<regcenter::action_stream> stream) {
     regcenter::action_stream* s = stream.get();  // callbacks only run while the stream lives
     s->on_data([s](std::string_view bytes) {
         if (!s->write(bytes)) {
@@ -67,6 +67,15 @@ void echo(std::shared_ptr<regcenter::action_stream> stream) {
         std::cerr << s->action() << " stream " << s->id() << " failed: " << code << ": " << message
                   << '\n';
     });
+}
+
+// `echo` answers with its args when they are a string (`regcenterctl run echo --all --args
+// '"hi"'` prints hi for every master), followed by its input.
+void echo(std::shared_ptr<regcenter::action_stream> stream) {
+    if (stream->args().is_string()) {
+        stream->write(std::string_view(stream->args().get_string()));
+    }
+    cat(std::move(stream));
 }
 
 // {"load1":0.42,"load5":0.30,"load15":0.25} from /proc/loadavg.
@@ -118,8 +127,8 @@ int main(int argc, char** argv) {
         std::cerr << "command " << cmd << ": " << message << '\n';
     });
 
-    master.handle("echo", echo, "streams its input back");
-    master.handle("cat", echo, "streams its input back unchanged, for binary files");
+    master.handle("echo", echo, "answers with its args (a string), then its input");
+    master.handle("cat", cat, "streams its input back unchanged, for binary files");
     master.handle_call("load", load, "1, 5 and 15 minute load averages as JSON");
 
     try {
