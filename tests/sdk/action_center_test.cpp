@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "regcenter/common/sha256.hpp"
 #include "regcenter/master.hpp"
 #include "support/center_fixture.hpp"
 #include "support/master_recorder.hpp"
@@ -152,6 +153,25 @@ TEST_F(action_center_test, the_admin_api_runs_sdk_actions) {
     auto failed = admin(http::verb::post, "/v1/masters/" + id_ + "/actions/fail", "{}");
     EXPECT_EQ(failed.status, 502u);
     EXPECT_EQ(failed.json().at("error").at("code"), "action-failed");
+
+    // Each call is a job in the history, with who ran it and its result.
+    const std::string job = json::value_to<std::string>(answer.json().at("job"));
+    auto record = admin(http::verb::get, "/v1/jobs/" + job);
+    ASSERT_EQ(record.status, 200u) << record.body;
+    const json::value j = record.json();
+    EXPECT_EQ(json::value_to<std::string>(j.at("kind")), "call");
+    EXPECT_EQ(json::value_to<std::string>(j.at("state")), "done");
+    EXPECT_EQ(json::value_to<std::string>(j.at("results").at(0).at("master")), id_);
+    EXPECT_EQ(json::value_to<std::string>(j.at("results").at(0).at("name")), "actions-master");
+    EXPECT_EQ(json::value_to<std::string>(j.at("results").at(0).at("output")), "VIA HTTP");
+    EXPECT_EQ(json::value_to<std::string>(j.at("started_by")),
+              "admin:" + token_fingerprint(admin_token));
+
+    // Unknown keys are refused rather than ignored.
+    auto typo =
+        admin(http::verb::post, "/v1/masters/" + id_ + "/actions/upper", R"({"inptu":"x"})");
+    EXPECT_EQ(typo.status, 400u);
+    EXPECT_NE(typo.body.find("inptu"), std::string::npos);
 }
 
 TEST_F(action_center_test, a_master_that_goes_away_mid_call_is_reported_disconnected) {

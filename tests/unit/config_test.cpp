@@ -38,6 +38,8 @@ void expect_same_settings(const daemon_config& a, const daemon_config& b) {
     EXPECT_EQ(a.center.max_write_queue, b.center.max_write_queue);
     EXPECT_EQ(a.center.max_admin_body, b.center.max_admin_body);
     EXPECT_EQ(a.center.threads, b.center.threads);
+    EXPECT_EQ(a.center.stream_stall_timeout, b.center.stream_stall_timeout);
+    EXPECT_EQ(a.center.job_history, b.center.job_history);
     EXPECT_EQ(a.log_level, b.log_level);
 }
 
@@ -112,6 +114,8 @@ TEST_F(config, defaults_without_arguments) {
     EXPECT_EQ(c.center.heartbeat_interval, 20s);
     EXPECT_EQ(c.center.heartbeat_timeout, 40s);
     EXPECT_EQ(c.center.max_message, 1024u * 1024u);
+    EXPECT_EQ(c.center.stream_stall_timeout, 60s);
+    EXPECT_EQ(c.center.job_history, 1000u);
     EXPECT_EQ(c.log_level, "info");
     EXPECT_EQ(c.config_file, "");
 }
@@ -132,6 +136,10 @@ heartbeat:
   timeout: 150
 limits:
   max_message: 64KiB
+streams:
+  stall_timeout: 90s
+jobs:
+  history: 50
 log:
   level: debug
 )";
@@ -151,6 +159,10 @@ interval = 1m
 timeout = 150
 [limits]
 max_message = 64KiB
+[streams]
+stall_timeout = 90s
+[jobs]
+history = 50
 [log]
 level = debug
 )";
@@ -165,6 +177,8 @@ void expect_full(const daemon_config& c) {
     EXPECT_EQ(c.center.heartbeat_interval, 60s);
     EXPECT_EQ(c.center.heartbeat_timeout, 150s);
     EXPECT_EQ(c.center.max_message, 64u * 1024u);
+    EXPECT_EQ(c.center.stream_stall_timeout, 90s);
+    EXPECT_EQ(c.center.job_history, 50u);
     EXPECT_EQ(c.log_level, "debug");
 }
 
@@ -185,7 +199,8 @@ TEST_F(config, flags_alone_set_every_key) {
         load({"--listen=0.0.0.0:9000", "--admin.listen", "[::1]:9001", "--admin.token=admin-secret",
               "--auth.token=first-token", "--auth.token", "second-token", "--auth.timeout=1500ms",
               "--auth.max_failures=5", "--heartbeat.interval=1m", "--heartbeat.timeout=150",
-              "--limits.max_message=64KiB", "--log.level=debug"});
+              "--limits.max_message=64KiB", "--streams.stall_timeout=90s", "--jobs.history=50",
+              "--log.level=debug"});
     expect_full(c);
 }
 
@@ -396,6 +411,10 @@ TEST_F(config, bad_number_names_key) {
     }
     EXPECT_CONTAINS(yaml_error("auth:\n  max_failures: 0\n"), ":2: auth.max_failures: number");
     EXPECT_EQ(load({"--auth.max_failures=1"}).center.auth_max_failures, 1u);
+    EXPECT_EQ(error_of({"--jobs.history=0"}),
+              "config error: --jobs.history: number \"0\" out of range (expected a whole number "
+              "from 1 to 100000)");
+    EXPECT_CONTAINS(error_of({"--streams.stall_timeout=0s"}), "--streams.stall_timeout: duration");
 }
 
 TEST_F(config, addresses_are_host_colon_port) {
