@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ class command_context {
 
     /// A client for the admin API, created on first use.
     admin_client& client();
+
+    /// GETs `target` (throwing the API's error unless it answers 200). With --json prints the
+    /// answer as it came and returns nullopt; otherwise returns it parsed, for a table.
+    std::optional<boost::json::value> get_for_display(const std::string& target);
 
   private:
     resolve_environment env_;

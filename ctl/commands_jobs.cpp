@@ -38,15 +38,11 @@ int list(command_context& ctx) {
         }
         target += "?limit=" + std::to_string(n);
     }
-    const auto r = ctx.client().send(http::verb::get, target);
-    if (r.status != 200) {
-        throw ctx.client().api_failure(http::verb::get, target, r);
+    const auto answer = ctx.get_for_display(target);
+    if (!answer) {
+        return exit_ok;  // --json printed it
     }
-    if (ctx.args.has("json")) {
-        print_raw_json(ctx.out, r.body);
-        return exit_ok;
-    }
-    const json::value body = ctx.client().parse(http::verb::get, target, r);
+    const json::value& body = *answer;
     const json::array& jobs = array_field(as_object(body), "jobs");
     if (jobs.empty()) {
         ctx.err << "regcenterctl: no job has run since regcenterd started\n";
@@ -67,15 +63,11 @@ int list(command_context& ctx) {
 
 int show(command_context& ctx, const std::string& id) {
     const std::string target = "/v1/jobs/" + encode_path_segment(id);
-    const auto r = ctx.client().send(http::verb::get, target);
-    if (r.status != 200) {
-        throw ctx.client().api_failure(http::verb::get, target, r);
+    const auto answer = ctx.get_for_display(target);
+    if (!answer) {
+        return exit_ok;  // --json printed it
     }
-    if (ctx.args.has("json")) {
-        print_raw_json(ctx.out, r.body);
-        return exit_ok;
-    }
-    const json::value body = ctx.client().parse(http::verb::get, target, r);
+    const json::value& body = *answer;
     const json::object& j = as_object(body);
     table details({"", ""});
     const std::string started = string_field(j, "started_at");

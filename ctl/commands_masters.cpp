@@ -38,15 +38,11 @@ std::string actions_text(const json::object& master) {
 
 int masters(command_context& ctx) {
     const std::string target = "/v1/masters";
-    const auto r = ctx.client().send(http::verb::get, target);
-    if (r.status != 200) {
-        throw ctx.client().api_failure(http::verb::get, target, r);
+    const auto answer = ctx.get_for_display(target);
+    if (!answer) {
+        return exit_ok;  // --json printed it
     }
-    if (ctx.args.has("json")) {
-        print_raw_json(ctx.out, r.body);
-        return exit_ok;
-    }
-    const json::value body = ctx.client().parse(http::verb::get, target, r);
+    const json::value& body = *answer;
     const json::array& list = array_field(as_object(body), "masters");
     if (list.empty()) {
         ctx.err << "regcenterctl: no master is connected\n";
@@ -65,15 +61,11 @@ int masters(command_context& ctx) {
 
 int master(command_context& ctx) {
     const std::string target = "/v1/masters/" + encode_path_segment(ctx.args.positionals.at(0));
-    const auto r = ctx.client().send(http::verb::get, target);
-    if (r.status != 200) {
-        throw ctx.client().api_failure(http::verb::get, target, r);
+    const auto answer = ctx.get_for_display(target);
+    if (!answer) {
+        return exit_ok;  // --json printed it
     }
-    if (ctx.args.has("json")) {
-        print_raw_json(ctx.out, r.body);
-        return exit_ok;
-    }
-    const json::value body = ctx.client().parse(http::verb::get, target, r);
+    const json::value& body = *answer;
     const json::object& m = as_object(body);
     const auto when = [&](const char* key) {
         const std::string at = string_field(m, key);

@@ -32,15 +32,11 @@ std::string token_argument(const std::string& arg) {
 
 int list(command_context& ctx) {
     const std::string target = "/v1/tokens";
-    const auto r = ctx.client().send(http::verb::get, target);
-    if (r.status != 200) {
-        throw ctx.client().api_failure(http::verb::get, target, r);
+    const auto answer = ctx.get_for_display(target);
+    if (!answer) {
+        return exit_ok;  // --json printed it
     }
-    if (ctx.args.has("json")) {
-        print_raw_json(ctx.out, r.body);
-        return exit_ok;
-    }
-    const json::value body = ctx.client().parse(http::verb::get, target, r);
+    const json::value& body = *answer;
     const json::array& tokens = array_field(as_object(body), "tokens");
     if (tokens.empty()) {
         ctx.err << "regcenterctl: no master token is configured: no master can authenticate\n";

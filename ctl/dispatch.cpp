@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "command.hpp"
+#include "display.hpp"
 #include "exit_codes.hpp"
 
 #ifndef REGCENTER_VERSION
@@ -150,6 +151,18 @@ admin_client& command_context::client() {
         client_ = std::make_unique<admin_client>(settings(), verbose() ? &err : nullptr);
     }
     return *client_;
+}
+
+std::optional<boost::json::value> command_context::get_for_display(const std::string& target) {
+    const auto r = client().send(http::verb::get, target);
+    if (r.status != 200) {
+        throw client().api_failure(http::verb::get, target, r);
+    }
+    if (args.has("json")) {
+        print_raw_json(out, r.body);
+        return std::nullopt;
+    }
+    return client().parse(http::verb::get, target, r);
 }
 
 int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
