@@ -219,23 +219,29 @@ struct job_answer {
     json::value body;
 };
 
-// Polls GET /v1/jobs/ID until the job is done: every 20 ms at first, slowing to every 250 ms,
-// so short jobs return at once and long ones cost the daemon little.
+// Polls GET /v1/jobs/ID?results=false until the job is done: every 20 ms at first, slowing to
+// every 250 ms, so short jobs return at once and long ones cost the daemon little. Then fetches
+// the job once with its results.
 job_answer wait_for_job(command_context& ctx, const std::string& job,
                         std::chrono::milliseconds limit) {
     const std::string target = "/v1/jobs/" + encode_path_segment(job);
+    const std::string progress_target = target + "?results=false";
     const auto deadline = std::chrono::steady_clock::now() + limit;
     auto interval = 20ms;
     progress_line progress(ctx);
     for (;;) {
-        const auto r = ctx.client().send(http::verb::get, target);
+        const auto r = ctx.client().send(http::verb::get, progress_target);
         if (r.status != 200) {
-            throw ctx.client().api_failure(http::verb::get, target, r);
+            throw ctx.client().api_failure(http::verb::get, progress_target, r);
         }
-        job_answer answer{r.body, ctx.client().parse(http::verb::get, target, r)};
-        const json::object& o = as_object(answer.body);
+        const json::value body = ctx.client().parse(http::verb::get, progress_target, r);
+        const json::object& o = as_object(body);
         if (string_field(o, "state") == "done") {
-            return answer;
+            const auto full = ctx.client().send(http::verb::get, target);
+            if (full.status != 200) {
+                throw ctx.client().api_failure(http::verb::get, target, full);
+            }
+            return job_answer{full.body, ctx.client().parse(http::verb::get, target, full)};
         }
         progress.update(int_field(o, "done"), int_field(o, "targets"));
         if (std::chrono::steady_clock::now() >= deadline) {

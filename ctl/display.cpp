@@ -146,6 +146,11 @@ std::string output_cell(const json::object& result) {
         }
         return "<" + std::to_string(bytes.size()) + " bytes binary>";
     }
+    if (const json::value* bytes = result.if_contains("output_bytes");
+        bytes != nullptr && bytes->is_int64() && bytes->get_int64() > 0) {
+        // The daemon's job history dropped it to stay within its output budget.
+        return "<" + std::to_string(bytes->get_int64()) + " bytes, no longer in the job history>";
+    }
     return "";
 }
 

@@ -37,6 +37,12 @@ std::string call_status(const stream_outcome& outcome) {
 }
 
 void start_call(center_state& state, call_request request, std::function<void(call_result)> done) {
+    auto input = std::make_shared<const std::string>(std::move(request.input));
+    start_call(state, std::move(request), std::move(input), std::move(done));
+}
+
+void start_call(center_state& state, call_request request, std::shared_ptr<const std::string> input,
+                std::function<void(call_result)> done) {
     auto session = state.sessions().find_master(request.master_id);
     if (!session) {
         call_result r;
@@ -85,12 +91,12 @@ void start_call(center_state& state, call_request request, std::function<void(ca
         }
         if (auto s = ctx->stream.lock()) {
             s->fail(std::string(proto::stream_error_code::timeout),
-                    "no result within " + std::to_string(timeout.count()) + " ms");
+                    "no result within " + std::to_string(timeout.count()) + " ms (timeout_ms)");
         }
     });
     session->open_stream(stream);
-    if (!request.input.empty()) {
-        stream->write(std::move(request.input));
+    if (input && !input->empty()) {
+        stream->write(std::move(input));
     }
     stream->end();
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/json/value.hpp>
@@ -41,5 +42,10 @@ std::string call_status(const stream_outcome& outcome);
 /// Starts the call; `done` runs exactly once, on an I/O thread of the center, and must not
 /// block. Never throws.
 void start_call(center_state& state, call_request request, std::function<void(call_result)> done);
+
+/// The same, sending `input` instead of request.input: shared and read-only, so that a fan-out
+/// holds one copy of its input for all its targets.
+void start_call(center_state& state, call_request request, std::shared_ptr<const std::string> input,
+                std::function<void(call_result)> done);
 
 }  // namespace regcenter

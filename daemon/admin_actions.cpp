@@ -105,10 +105,25 @@ std::optional<action_path> parse_action_path(std::string_view path) {
     return action_path{std::string(id), std::string(action), stream};
 }
 
+std::optional<http_response> refuse_if_too_many_jobs(const route_context& ctx) {
+    if (ctx.state.jobs().running() < max_running_jobs) {
+        return std::nullopt;
+    }
+    std::string message = "the limit of ";
+    message += std::to_string(max_running_jobs);
+    message += " running jobs is reached; retry when some have finished (GET /v1/jobs)";
+    auto res = ctx.fail(http::status::service_unavailable, "too-many-jobs", message);
+    res.set(http::field::retry_after, "1");
+    return res;
+}
+
 void call_route(const route_context& ctx, std::string id, std::string action,
                 admin_responder respond) {
     if (ctx.request.method() != http::verb::post) {
         return respond(ctx.method_not_allowed("POST"));
+    }
+    if (auto refusal = refuse_if_too_many_jobs(ctx)) {
+        return respond(std::move(*refusal));
     }
     call_request call;
     call.master_id = std::move(id);
@@ -161,6 +176,9 @@ void call_route(const route_context& ctx, std::string id, std::string action,
 void fan_out_route(const route_context& ctx, std::string action, admin_responder respond) {
     if (ctx.request.method() != http::verb::post) {
         return respond(ctx.method_not_allowed("POST"));
+    }
+    if (auto refusal = refuse_if_too_many_jobs(ctx)) {
+        return respond(std::move(*refusal));
     }
     fan_out_request request;
     request.action = std::move(action);

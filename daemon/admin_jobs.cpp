@@ -61,15 +61,15 @@ json::object job_to_json(const job_record& job, bool with_results) {
         out["finished_at"] = format_rfc3339(job.finished_at);
         out["duration_ms"] = job.duration.count();
     }
+    if (job.outputs_dropped) {
+        out["outputs_dropped"] = true;  // the history's output budget was reached
+    }
     if (!with_results) {
         return out;
     }
     out["args"] = job.args;
     if (!job.selector.is_null()) {
         out["selector"] = job.selector;
-    }
-    if (job.outputs_dropped) {
-        out["outputs_dropped"] = true;  // the history's output budget was reached
     }
     json::array results;
     results.reserve(job.results.size());
@@ -108,14 +108,16 @@ http_response jobs_route(const route_context& ctx) {
         return ctx.json(http::status::ok, json::object{{"jobs", std::move(jobs)}});
     }
     const std::string id(rest.substr(1));
-    auto job = ctx.state.jobs().find(id);
+    // ?results=false: the progress without the per-master results, cheap enough to poll.
+    const bool with_results = query_param(ctx.request.target(), "results") != "false";
+    auto job = ctx.state.jobs().find(id, with_results);
     if (!job) {
         return ctx.fail(http::status::not_found, "job-not-found",
                         "no job " + id +
                             " (finished jobs are kept up to jobs.history; "
                             "GET /v1/jobs lists them)");
     }
-    return ctx.json(http::status::ok, job_to_json(*job, true));
+    return ctx.json(http::status::ok, job_to_json(*job, with_results));
 }
 
 }  // namespace regcenter::admin

@@ -62,6 +62,9 @@ std::optional<boost::json::object> parse_body(const route_context& ctx, http_res
 /// Who is calling, for jobs and logs: "admin:" and the fingerprint of the admin token.
 std::string caller(const center_state& state);
 
+/// A 503 when max_running_jobs jobs are running, so that a runaway script can't pile up jobs.
+std::optional<http_response> refuse_if_too_many_jobs(const route_context& ctx);
+
 /// POST /v1/masters/{id}/actions/{action}: one master, answered when the call completes.
 void call_route(const route_context& ctx, std::string id, std::string action,
                 admin_responder respond);

@@ -75,6 +75,9 @@ std::optional<http_response> start_admin_stream(beast::tcp_stream& stream, cente
     if (!admin::authorized(state, request)) {
         return admin::unauthorized(ctx);
     }
+    if (auto refusal = admin::refuse_if_too_many_jobs(ctx)) {
+        return refusal;
+    }
     auto path = admin::parse_action_path(ctx.path);
     if (!path || !path->stream) {
         return ctx.fail(http::status::not_found, "not-found",
@@ -100,7 +103,7 @@ std::optional<http_response> start_admin_stream(beast::tcp_stream& stream, cente
                 return ctx.fail(http::status::bad_request, "bad-request",
                                 "\"args\" is not valid JSON (URL-encode it): " + ec.message());
             }
-        } else if (request.target().find("args=") != std::string_view::npos) {
+        } else if (has_query_param(request.target(), "args")) {
             return ctx.fail(http::status::bad_request, "bad-request",
                             "\"args\" is not correctly URL-encoded");
         }
@@ -117,7 +120,13 @@ admin_stream_session::admin_stream_session(beast::tcp_stream&& stream, center_st
       state_(state),
       master_(std::move(master)),
       action_(std::move(action)),
-      args_(std::move(args)) {}
+      args_(std::move(args)) {
+    state_.operator_stream_started();
+}
+
+admin_stream_session::~admin_stream_session() {
+    state_.operator_stream_ended();
+}
 
 template <class F>
 void admin_stream_session::post(F&& f) {
@@ -203,6 +212,10 @@ void admin_stream_session::do_read() {
 void admin_stream_session::on_read(beast::error_code ec, std::size_t) {
     reading_ = false;
     if (ec) {
+        if (ec == websocket::error::message_too_big) {
+            refuse_input("a message over " + std::to_string(max_input_in_flight) +
+                         " bytes; send binary messages of at most 1 MiB");
+        }
         gone_ = true;
         abort_stream();
         return;
@@ -214,8 +227,7 @@ void admin_stream_session::on_read(beast::error_code ec, std::size_t) {
     }
     if (ws_.got_binary()) {
         if (input_ended_) {
-            abort_stream();
-            return close_with(close_bad_request, "data after {\"cmd\":\"end\"}");
+            return refuse_input("data after {\"cmd\":\"end\"}");
         }
         const std::size_t size = data.size();
         bytes_in_ += size;
@@ -234,16 +246,23 @@ void admin_stream_session::on_read(beast::error_code ec, std::size_t) {
         }
     }
     if (cmd == nullptr || *cmd != "end") {
-        abort_stream();
-        return close_with(close_bad_request,
-                          "text messages are control: only {\"cmd\":\"end\"}; data goes in "
-                          "binary messages");
+        return refuse_input(
+            "text messages are control: only {\"cmd\":\"end\"}; data goes in binary messages");
     }
     if (!input_ended_) {
         input_ended_ = true;
         stream_->end();
     }
     do_read();
+}
+
+void admin_stream_session::refuse_input(std::string why) {
+    logging::warning(
+        "operator stream input refused",
+        {{"JOB_ID", job_}, {"SESSION_ID", master_}, {"ACTION", action_}, {"REASON", why}});
+    input_error_ = "the operator sent " + why;
+    abort_stream();
+    close_with(close_bad_request, why);
 }
 
 void admin_stream_session::on_input_sent(std::size_t bytes) {
@@ -304,8 +323,12 @@ void admin_stream_session::on_stream_finished(const stream_outcome& outcome) {
     result.output_bytes = bytes_out_;
     if (!outcome.ok) {
         result.error_code = outcome.code;
-        result.error_message =
-            gone_ && outcome.code == "closed" ? "the operator closed the stream" : outcome.message;
+        result.error_message = outcome.message;
+        if (outcome.code == "closed" && !input_error_.empty()) {
+            result.error_message = input_error_;
+        } else if (outcome.code == "closed" && gone_) {
+            result.error_message = "the operator closed the stream";
+        }
     }
     result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started_);

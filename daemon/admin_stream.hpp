@@ -32,6 +32,9 @@ class admin_stream_session : public std::enable_shared_from_this<admin_stream_se
   public:
     admin_stream_session(beast::tcp_stream&& stream, center_state& state, std::string master,
                          std::string action, boost::json::value args);
+    ~admin_stream_session();
+    admin_stream_session(const admin_stream_session&) = delete;
+    admin_stream_session& operator=(const admin_stream_session&) = delete;
     void run(http_request request);
 
     /// Operator bytes sent to the center but not yet to the master beyond which the session
@@ -49,6 +52,8 @@ class admin_stream_session : public std::enable_shared_from_this<admin_stream_se
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void on_input_sent(std::size_t bytes);
+    /// The operator broke the endpoint's rules: abort the stream, close with 4400 and `why`.
+    void refuse_input(std::string why);
     void enqueue(outgoing message);
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
@@ -74,6 +79,7 @@ class admin_stream_session : public std::enable_shared_from_this<admin_stream_se
     bool closing_ = false;
     bool gone_ = false;  // the operator's connection ended
     std::optional<websocket::close_reason> close_after_queue_;
+    std::string input_error_;  // why the operator's input was refused, for the job
     std::size_t input_in_flight_ = 0;
     std::uint64_t bytes_in_ = 0;   // operator → master
     std::uint64_t bytes_out_ = 0;  // master → operator

@@ -92,6 +92,11 @@ void center::stop() {
         }
         state.sessions().wait_until_empty(std::chrono::milliseconds(200));
     }
+    // Their streams failed with center-shutdown when the masters went; operators get that
+    // message and a 1001 close before the threads stop.
+    if (!state.wait_operator_streams_ended(shutdown_grace)) {
+        logging::warning("operator streams did not close in time; their connections are cut");
+    }
     state.stop_sweep();
     impl_->work.reset();
     state.io().stop();

@@ -45,6 +45,23 @@ bool center_state::kick(const std::string& id) {
     return true;
 }
 
+void center_state::operator_stream_started() {
+    std::lock_guard lock(operator_streams_mutex_);
+    ++operator_streams_;
+}
+
+void center_state::operator_stream_ended() {
+    std::lock_guard lock(operator_streams_mutex_);
+    if (--operator_streams_ == 0) {
+        operator_streams_ended_.notify_all();
+    }
+}
+
+bool center_state::wait_operator_streams_ended(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(operator_streams_mutex_);
+    return operator_streams_ended_.wait_for(lock, timeout, [&] { return operator_streams_ == 0; });
+}
+
 std::chrono::steady_clock::duration center_state::sweep_period() const {
     using namespace std::chrono;
     const steady_clock::duration shortest =

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,13 @@ class center_state {
     bool accepting() const { return accepting_.load(); }
     void stop_accepting() { accepting_.store(false); }
 
+    /// Operator stream sessions (admin_stream) count themselves in and out, so that stop() can
+    /// let them deliver their last message and close before the I/O threads end.
+    void operator_stream_started();
+    void operator_stream_ended();
+    /// True once no operator stream is left, or false after `timeout`.
+    bool wait_operator_streams_ended(std::chrono::milliseconds timeout);
+
     /// Starts the periodic sweep over all connections (auth deadline, pings, evictions).
     void start_sweep();
     void stop_sweep();
@@ -58,6 +66,9 @@ class center_state {
     std::string admin_token_;
     std::atomic<bool> accepting_{true};
     std::atomic<bool> sweeping_{false};
+    std::mutex operator_streams_mutex_;
+    std::condition_variable operator_streams_ended_;
+    std::size_t operator_streams_ = 0;
     registry registry_;
     job_store jobs_;
     // Declared last so it is destroyed first: handlers it still holds may own sessions whose

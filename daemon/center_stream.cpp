@@ -29,12 +29,16 @@ void center_stream::post(std::function<void(master_session&, center_stream&)> op
 }
 
 void center_stream::write(std::string bytes, std::function<void()> on_sent) {
+    write(std::make_shared<const std::string>(std::move(bytes)), std::move(on_sent));
+}
+
+void center_stream::write(std::shared_ptr<const std::string> bytes, std::function<void()> on_sent) {
     post([bytes = std::move(bytes), on_sent = std::move(on_sent)](master_session& session,
                                                                   center_stream& s) mutable {
         if (s.finished_ || s.local_end_requested_) {
             return;
         }
-        if (bytes.empty()) {
+        if (!bytes || bytes->empty()) {
             if (on_sent) {
                 on_sent();
             }
@@ -43,7 +47,7 @@ void center_stream::write(std::string bytes, std::function<void()> on_sent) {
         if (s.pending_bytes_ == 0) {
             s.last_sent_ = std::chrono::steady_clock::now();  // the stall clock starts now
         }
-        s.set_pending(s.pending_bytes_ + bytes.size());
+        s.set_pending(s.pending_bytes_ + bytes->size());
         s.pending_.push_back(chunk{std::move(bytes), std::move(on_sent)});
         if (s.pending_bytes_ > max_pending()) {
             session.fail_stream(s, "stalled",
@@ -61,9 +65,11 @@ void center_stream::consumed(std::size_t bytes) {
         if (s.finished_ || bytes == 0) {
             return;
         }
-        s.unconsumed_ -= std::min(bytes, s.unconsumed_);
+        // Never credit more than was delivered, whatever the caller reports.
+        const std::size_t taken = std::min(bytes, s.unconsumed_);
+        s.unconsumed_ -= taken;
         s.last_consumed_ = std::chrono::steady_clock::now();
-        if (auto credit = s.window_.on_consumed(bytes)) {
+        if (auto credit = s.window_.on_consumed(taken)) {
             session.send(proto::stream_credit{s.id_, *credit});
         }
     });
@@ -80,10 +86,10 @@ std::optional<std::string> center_stream::stalled(std::chrono::steady_clock::tim
         "master " + master_id_ + " stream " + std::to_string(id_) + " (" + action_ + "): ";
     const auto span = format_duration(limit);
     if (pending_bytes_ > 0 && window_.send_credit() == 0 && now - last_sent_ > limit) {
-        return where + "the master read nothing for " + span;
+        return where + "the master read nothing for " + span + " (streams.stall_timeout)";
     }
     if (consume_manually_ && unconsumed_ > 0 && now - last_consumed_ > limit) {
-        return where + "the operator read nothing for " + span;
+        return where + "the operator read nothing for " + span + " (streams.stall_timeout)";
     }
     return std::nullopt;
 }
@@ -145,7 +151,13 @@ void center_stream::on_remote_end() {
     }
     remote_ended_ = true;
     if (handlers_.on_end) {
+        // on_end may finish the stream (close, fail): its std::function must outlive the call.
+        delivering_ = true;
         handlers_.on_end();
+        delivering_ = false;
+        if (finished_) {
+            handlers_ = {};
+        }
     }
 }
 
@@ -187,14 +199,14 @@ std::optional<std::string> center_stream::next_frame(bool& end_now) {
         return std::nullopt;
     }
     chunk& front = pending_.front();
-    const std::size_t take = std::min(allowed, front.bytes.size() - pending_offset_);
+    const std::size_t take = std::min(allowed, front.bytes->size() - pending_offset_);
     std::string frame =
-        proto::encode_data_frame(id_, std::string_view(front.bytes).substr(pending_offset_, take));
+        proto::encode_data_frame(id_, std::string_view(*front.bytes).substr(pending_offset_, take));
     pending_offset_ += take;
     set_pending(pending_bytes_ - take);
     window_.on_sent(take);
     last_sent_ = std::chrono::steady_clock::now();
-    if (pending_offset_ == front.bytes.size()) {
+    if (pending_offset_ == front.bytes->size()) {
         auto on_sent = std::move(front.on_sent);
         pending_.pop_front();
         pending_offset_ = 0;

@@ -40,9 +40,11 @@ struct stream_handlers {
     bool consume_manually = false;
 };
 
-/// Created by center::open_stream. Thread-safe: every call is posted to the session's strand.
-/// Data from the master is credited back as on_data returns, so a slow on_data slows the
-/// master down instead of growing a buffer.
+/// Created by center::open_stream. Thread-safe: every call runs on the session's strand (at
+/// once when made from it, e.g. from a callback; else posted there). Callbacks may call any of
+/// these, including finishing the stream. Data from the master is credited back as on_data
+/// returns (or on consumed()), so a slow reader slows the master down instead of growing a
+/// buffer.
 class center_stream : public std::enable_shared_from_this<center_stream> {
   public:
     center_stream(std::weak_ptr<master_session> session, std::string master_id, std::string action,
@@ -53,6 +55,9 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
     /// given, runs on the session's strand once the last of these bytes left the stream's
     /// queue: a writer that waits for it holds at most one write in the center.
     void write(std::string bytes, std::function<void()> on_sent = {});
+
+    /// The same for bytes that are shared, read-only (a fan-out sends one input to many).
+    void write(std::shared_ptr<const std::string> bytes, std::function<void()> on_sent = {});
 
     /// With consume_manually: `bytes` of delivered data were passed on; credits the master.
     void consumed(std::size_t bytes);
@@ -108,7 +113,7 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
     proto::stream_id id_ = 0;
     proto::stream_window window_;
     struct chunk {
-        std::string bytes;
+        std::shared_ptr<const std::string> bytes;
         std::function<void()> on_sent;
     };
     std::deque<chunk> pending_;       // unsent data, in order
@@ -125,7 +130,7 @@ class center_stream : public std::enable_shared_from_this<center_stream> {
     // Last time each direction moved: data sent to the master, data consumed from it.
     std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_consumed_ = last_sent_;
-    bool delivering_ = false;  // inside handlers_.on_data
+    bool delivering_ = false;  // inside handlers_.on_data or on_end
 };
 
 }  // namespace regcenter

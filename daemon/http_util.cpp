@@ -68,7 +68,10 @@ std::optional<std::string> percent_decode(std::string_view in) {
 
 }  // namespace
 
-std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+namespace {
+
+// The raw (still encoded) value of `name` in the target's query, or nullopt if it is absent.
+std::optional<std::string_view> raw_query_param(std::string_view target, std::string_view name) {
     const auto question = target.find('?');
     if (question == std::string_view::npos) {
         return std::nullopt;
@@ -80,11 +83,23 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         const auto eq = pair.find('=');
         if (pair.substr(0, eq) == name) {
-            return percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                               : pair.substr(eq + 1));
+            return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
         }
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+    if (auto raw = raw_query_param(target, name)) {
+        return percent_decode(*raw);
+    }
+    return std::nullopt;
+}
+
+bool has_query_param(std::string_view target, std::string_view name) {
+    return raw_query_param(target, name).has_value();
 }
 
 }  // namespace regcenter

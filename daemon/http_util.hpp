@@ -25,6 +25,9 @@ http_response error_response(http::status status, std::string_view code, std::st
 /// nullopt when it is absent or badly encoded. '+' decodes to a space.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
 
+/// True if the target's query has parameter `name`, however its value is encoded.
+bool has_query_param(std::string_view target, std::string_view name);
+
 /// The path of a request target, without the query.
 inline std::string_view target_path(std::string_view target) {
     return target.substr(0, target.find('?'));

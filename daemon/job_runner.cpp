@@ -48,8 +48,16 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
                           const master_selector& selector) {
     fan_out_plan plan;
     std::vector<std::string> seen_ids;
+    const auto named = [&](const std::string& id) {
+        return std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end();
+    };
     for (const master_info& m : state.master_list()) {
         if (!selector.matches(m)) {
+            if (named(m.id)) {
+                // Asked for by id but ruled out by name or labels: said, not silently dropped.
+                plan.skipped.push_back({m.id, m.name, "selector-mismatch"});
+                seen_ids.push_back(m.id);
+            }
             continue;
         }
         seen_ids.push_back(m.id);
@@ -104,6 +112,17 @@ std::string start_fan_out(center_state& state, fan_out_request request,
         std::string id;
         std::function<void(job_record)> done;
         std::atomic<std::size_t> output_total{0};
+
+        // Counts `bytes` against the job's output limit if they fit; rejected bytes don't count.
+        bool reserve_output(std::size_t bytes) {
+            std::size_t total = output_total.load();
+            do {
+                if (bytes > max_fan_out_output - total) {
+                    return false;
+                }
+            } while (!output_total.compare_exchange_weak(total, total + bytes));
+            return true;
+        }
     };
     auto ctx = std::make_shared<context>(state, id, std::move(done));
     auto on_finished = [ctx](job_record job) {
@@ -113,26 +132,25 @@ std::string start_fan_out(center_state& state, fan_out_request request,
         }
     };
     if (targets.empty()) {
-        state.jobs().finish(id);
-        if (auto job = state.jobs().find(id)) {
+        if (auto job = state.jobs().finish(id)) {
             on_finished(std::move(*job));
         }
         return id;
     }
+    // One copy of the input for every target.
+    const auto input = std::make_shared<const std::string>(std::move(request.input));
     for (std::size_t i = 0; i < targets.size(); ++i) {
         call_request call;
         call.master_id = targets[i];
         call.action = request.action;
         call.args = request.args;
-        call.input = request.input;
         call.timeout = request.timeout;
         call.max_output = request.max_output;
-        start_call(state, std::move(call), [ctx, i, on_finished](call_result r) {
+        start_call(state, std::move(call), input, [ctx, i, on_finished](call_result r) {
             if (r.status == "not-found") {
                 r.status = "disconnected";  // a fan-out reports the four statuses only
             }
-            if (ctx->output_total.fetch_add(r.output.size()) + r.output.size() >
-                max_fan_out_output) {
+            if (!ctx->reserve_output(r.output.size())) {
                 r.status = "error";
                 r.error_code = "output-too-large";
                 r.error_message = "the job's outputs passed " + std::to_string(max_fan_out_output) +

@@ -39,7 +39,8 @@ inline constexpr std::size_t max_fan_out_output = 256u << 20;
 /// Whom a fan-out would target. Targets: every connected master the selector matches that
 /// offers the action, plus every id in selector.ids that names no connected master (it is then
 /// reported "disconnected", so every requested id gets a status). Skipped: matching masters
-/// that don't offer the action (reason "unknown-action"). In connection order.
+/// that don't offer the action (reason "unknown-action"), and masters named in selector.ids
+/// that the name or labels rule out ("selector-mismatch"). In connection order.
 struct fan_out_plan {
     std::vector<job_result> targets;  ///< status "pending"
     std::vector<job_skip> skipped;

@@ -57,11 +57,17 @@ bool job_store::record(const std::string& id, std::size_t index, job_result outc
     return true;
 }
 
-void job_store::finish(const std::string& id) {
+std::optional<job_record> job_store::finish(const std::string& id) {
     std::lock_guard lock(mutex_);
-    if (auto it = jobs_.find(id); it != jobs_.end() && !it->second->done) {
-        finish_locked(*it->second);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) {
+        return std::nullopt;
     }
+    auto job = it->second;  // trimming may drop it from the map
+    if (!job->done) {
+        finish_locked(*job);
+    }
+    return *job;
 }
 
 void job_store::finish_locked(job_record& job) {
@@ -96,11 +102,12 @@ void job_store::trim_locked() {
         jobs_.erase(job.id);
         it = order_.erase(it);
     }
-    // Then outputs, keeping the statuses and sizes.
+    // Then outputs, keeping the statuses and sizes; recently finished jobs keep theirs.
+    const auto grace_start = std::chrono::system_clock::now() - limits_.output_grace;
     for (auto it = order_.begin(); it != order_.end() && finished_output_ > limits_.output_bytes;
          ++it) {
         job_record& job = **it;
-        if (!job.done || job.outputs_dropped) {
+        if (!job.done || job.outputs_dropped || job.finished_at > grace_start) {
             continue;
         }
         for (auto& r : job.results) {
@@ -111,33 +118,37 @@ void job_store::trim_locked() {
     }
 }
 
-std::optional<job_record> job_store::find(const std::string& id) const {
+std::optional<job_record> job_store::find(const std::string& id, bool with_results) const {
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(id);
     if (it == jobs_.end()) {
         return std::nullopt;
     }
-    return *it->second;
+    return with_results ? *it->second : brief(*it->second);
+}
+
+job_record job_store::brief(const job_record& job) {
+    job_record out;
+    out.id = job.id;
+    out.kind = job.kind;
+    out.action = job.action;
+    out.started_by = job.started_by;
+    out.started_at = job.started_at;
+    out.finished_at = job.finished_at;
+    out.duration = job.duration;
+    out.done = job.done;
+    out.outputs_dropped = job.outputs_dropped;
+    out.targets = job.targets;
+    out.finished_targets = job.finished_targets;
+    out.summary = job.summary;
+    return out;
 }
 
 std::vector<job_record> job_store::recent(std::size_t limit) const {
     std::vector<job_record> out;
     std::lock_guard lock(mutex_);
     for (auto it = order_.rbegin(); it != order_.rend() && out.size() < limit; ++it) {
-        const job_record& job = **it;
-        job_record brief;
-        brief.id = job.id;
-        brief.kind = job.kind;
-        brief.action = job.action;
-        brief.started_by = job.started_by;
-        brief.started_at = job.started_at;
-        brief.finished_at = job.finished_at;
-        brief.duration = job.duration;
-        brief.done = job.done;
-        brief.targets = job.targets;
-        brief.finished_targets = job.finished_targets;
-        brief.summary = job.summary;
-        out.push_back(std::move(brief));
+        out.push_back(brief(**it));
     }
     return out;
 }

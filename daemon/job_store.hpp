@@ -21,7 +21,13 @@ struct job_history_limits {
     std::size_t jobs = 1000;
     std::size_t results = 100'000;         ///< per-master results over all finished jobs
     std::size_t output_bytes = 64u << 20;  ///< outputs kept over all finished jobs
+    /// A job keeps its outputs at least this long after it finished, whatever the budget, so
+    /// that a client that started it without waiting can still fetch them.
+    std::chrono::seconds output_grace{30};
 };
+
+/// Jobs the admin API lets run at once; beyond, new ones are refused with 503.
+inline constexpr std::size_t max_running_jobs = 1024;
 
 /// Thread-safe: results arrive on many session strands while admin requests read.
 class job_store {
@@ -37,11 +43,12 @@ class job_store {
     bool record(const std::string& id, std::size_t index, job_result outcome,
                 job_record* finished = nullptr);
 
-    /// Marks a job without targets done at once.
-    void finish(const std::string& id);
+    /// Marks a job without targets done at once and returns it (nullopt if unknown).
+    std::optional<job_record> finish(const std::string& id);
 
-    /// A copy of the job, or nullopt if it is unknown or dropped from history.
-    std::optional<job_record> find(const std::string& id) const;
+    /// A copy of the job, or nullopt if it is unknown or dropped from history. Without
+    /// results it is a cheap copy for progress polling.
+    std::optional<job_record> find(const std::string& id, bool with_results = true) const;
 
     /// The most recent jobs first (running and finished), without results and outputs.
     std::vector<job_record> recent(std::size_t limit) const;
@@ -51,6 +58,7 @@ class job_store {
   private:
     void finish_locked(job_record& job);
     void trim_locked();
+    static job_record brief(const job_record& job);
 
     const job_history_limits limits_;
     mutable std::mutex mutex_;

@@ -475,6 +475,9 @@ void master_session::on_write(beast::error_code ec, std::size_t) {
     if (ec) {
         return finish(ec);
     }
+    if (finished_ || queue_.empty()) {
+        return;  // abort() or finish() emptied the queue while this write was in flight
+    }
     queued_bytes_ -= queue_.front().data->size();
     queue_.pop_front();
     pump_streams();  // may start the next write itself

@@ -137,7 +137,9 @@ TEST_F(cli_test, dry_run_lists_the_targets_without_running) {
 
     r = ctl({"run", "no-such-action", "--all", "--dry-run"});
     EXPECT_EQ(r.status, 1) << r.describe();
-    EXPECT_TRUE(contains(r.err, "2 masters match the selector (--all) but none offers action no-such-action")) << r.err;
+    EXPECT_TRUE(contains(
+        r.err, "2 masters match the selector (--all) but none offers action no-such-action"))
+        << r.err;
     EXPECT_TRUE(contains(r.err, "skipped " + a)) << r.err;
 
     EXPECT_EQ(admin(http::verb::get, "/v1/jobs").json().at("jobs").as_array().size(), jobs_before);

@@ -232,6 +232,35 @@ TEST_F(fan_out_test, ids_that_name_no_master_are_reported_disconnected) {
     EXPECT_EQ(status["0123456789abcdef"], "disconnected");
 }
 
+TEST_F(fan_out_test, an_id_ruled_out_by_the_other_criteria_is_reported_skipped) {
+    std::string known;
+    for (const auto& m : center_->masters()) {
+        if (m.name == "m0") {
+            known = m.id;
+        }
+    }
+    const auto res = admin(http::verb::post, "/v1/actions/work",
+                           R"({"selector":{"ids":[")" + known + R"("],"name":"m1"}})");
+    ASSERT_EQ(res.status, 200u) << res.body;
+    const json::value body = res.json();
+    EXPECT_EQ(body.at("results").as_array().size(), 0u);
+    ASSERT_EQ(body.at("skipped").as_array().size(), 1u);
+    EXPECT_EQ(json::value_to<std::string>(body.at("skipped").at(0).at("master")), known);
+    EXPECT_EQ(json::value_to<std::string>(body.at("skipped").at(0).at("reason")),
+              "selector-mismatch");
+}
+
+TEST_F(fan_out_test, progress_polls_need_not_carry_the_results) {
+    const auto started =
+        admin(http::verb::post, "/v1/actions/work", R"({"timeout_ms":2000,"wait":false})");
+    ASSERT_EQ(started.status, 202u);
+    const std::string job = json::value_to<std::string>(started.json().at("job"));
+    const auto brief = admin(http::verb::get, "/v1/jobs/" + job + "?results=false").json();
+    EXPECT_FALSE(brief.as_object().contains("results"));
+    EXPECT_EQ(brief.at("targets").as_int64(), fleet);
+    kill_doomed_masters_once_their_streams_open();
+}
+
 TEST_F(fan_out_test, bad_selectors_are_refused_with_the_reason) {
     for (const std::string body :
          {R"({"selector":{"lables":{"role":"web"}}})", R"({"selector":{"ids":[]}})",

@@ -96,6 +96,26 @@ class stream_endpoint_test : public center_test {
         }
     }
 
+    // The error message of the most recent job, once it is done.
+    std::string last_job_error() {
+        std::string message;
+        EXPECT_TRUE(wait_for([&] {
+            const auto jobs = admin(http::verb::get, "/v1/jobs?limit=1").json().at("jobs");
+            if (jobs.as_array().empty() || jobs.at(0).at("state") != "done") {
+                return false;
+            }
+            const auto job = admin(http::verb::get,
+                                   "/v1/jobs/" + json::value_to<std::string>(jobs.at(0).at("job")))
+                                 .json();
+            const auto& result = job.at("results").at(0).as_object();
+            message = result.contains("error")
+                          ? json::value_to<std::string>(result.at("error").at("message"))
+                          : "";
+            return true;
+        }));
+        return message;
+    }
+
     std::string declined_status(const std::string& target, const std::string& bearer) {
         try {
             ws_client ws(admin_ep(), target, 5s, bearer);
@@ -194,13 +214,44 @@ TEST_F(stream_endpoint_test, bad_requests_are_refused_before_or_after_the_upgrad
     // Without an upgrade the endpoint says what it needs.
     EXPECT_EQ(admin(http::verb::get, path("echo")).status, 426u);
 
-    // After the upgrade, text that is not a control message closes with 4400.
+    // After the upgrade, text that is not a control message closes with 4400, and the job
+    // says why.
     auto ws = open("echo");
     ws->send_text("hello");
     std::vector<json::value> control;
     std::uint16_t code = 0;
     read_to_close(*ws, control, code);
     EXPECT_EQ(code, 4400);
+    EXPECT_NE(last_job_error().find("text messages are control"), std::string::npos);
+
+    // A message over 1 MiB is refused by the WebSocket layer (1009), also recorded.
+    auto big = open("echo");
+    big->send_binary(std::string(2 * 1024 * 1024, 'z'));
+    control.clear();
+    read_to_close(*big, control, code);
+    EXPECT_EQ(code, 1009);
+    EXPECT_NE(last_job_error().find("at most 1 MiB"), std::string::npos) << last_job_error();
+}
+
+TEST_F(stream_endpoint_test, a_stream_may_be_closed_from_its_own_end_callback) {
+    std::promise<stream_outcome> finished;
+    std::shared_ptr<center_stream> stream;
+    std::mutex m;
+    stream_handlers h;
+    const std::string witness(1000, 'w');  // captured: must survive its own callback
+    h.on_end = [&, witness] {
+        std::lock_guard lock(m);
+        stream->close();
+        EXPECT_EQ(witness.size(), 1000u);
+    };
+    h.on_finish = [&](const stream_outcome& o) { finished.set_value(o); };
+    {
+        std::lock_guard lock(m);
+        stream = center_->open_stream(id_, "args", nullptr, h);
+    }
+    auto future = finished.get_future();
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(future.get().code, "closed");
 }
 
 TEST_F(stream_endpoint_test, an_operator_that_stops_reading_stalls_the_stream) {
@@ -246,6 +297,20 @@ TEST_F(stream_endpoint_test, a_master_that_takes_nothing_stalls_the_stream) {
     EXPECT_NE(outcome.message.find("master read nothing"), std::string::npos) << outcome.message;
     EXPECT_NE(outcome.message.find(id_), std::string::npos);
     EXPECT_EQ(stream->buffered(), 0u);  // the stalled stream's buffer is released
+}
+
+TEST_F(stream_endpoint_test, a_center_that_stops_closes_open_streams_with_1001) {
+    auto ws = open("echo");
+    ws->send_binary("hello");
+    ASSERT_EQ(ws->read(5s).data, "hello");
+    std::thread stopper([&] { center_->stop(); });
+    std::vector<json::value> control;
+    std::uint16_t code = 0;
+    read_to_close(*ws, control, code);
+    stopper.join();
+    EXPECT_EQ(code, 1001);
+    ASSERT_EQ(control.size(), 1u);
+    EXPECT_EQ(json::value_to<std::string>(control[0].at("code")), "center-shutdown");
 }
 
 }  // namespace

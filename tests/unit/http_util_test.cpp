@@ -23,6 +23,13 @@ TEST(query_param, absent_or_badly_encoded_is_nullopt) {
     EXPECT_FALSE(query_param("/p?args=%", "args"));
 }
 
+TEST(query_param, presence_is_told_apart_from_a_bad_encoding) {
+    EXPECT_TRUE(has_query_param("/p?args=%zz", "args"));
+    EXPECT_TRUE(has_query_param("/p?a=1&args", "args"));
+    EXPECT_FALSE(has_query_param("/p?xargs=1", "args"));
+    EXPECT_FALSE(has_query_param("/p", "args"));
+}
+
 TEST(target_path, strips_the_query) {
     EXPECT_EQ(target_path("/v1/jobs?limit=1"), "/v1/jobs");
     EXPECT_EQ(target_path("/v1/jobs"), "/v1/jobs");

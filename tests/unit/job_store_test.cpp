@@ -96,7 +96,10 @@ TEST(job_store, results_over_the_bound_drop_whole_old_jobs) {
 }
 
 TEST(job_store, outputs_over_the_budget_are_dropped_oldest_first_keeping_statuses) {
-    job_store store({.jobs = 100, .results = 1000, .output_bytes = 100});
+    job_store store({.jobs = 100,
+                     .results = 1000,
+                     .output_bytes = 100,
+                     .output_grace = std::chrono::seconds(0)});
     const std::string a = store.start(job_with(1));
     store.record(a, 0, outcome("ok", std::string(60, 'a')));
     const std::string b = store.start(job_with(1));
@@ -113,14 +116,41 @@ TEST(job_store, outputs_over_the_budget_are_dropped_oldest_first_keeping_statuse
     EXPECT_EQ(fresh->results[0].output, std::string(60, 'b'));
 }
 
+TEST(job_store, a_job_just_finished_keeps_its_outputs_for_the_grace_period) {
+    // A client that started a job without waiting fetches its results after it finished: a
+    // job bigger than the whole budget must not lose them at once.
+    job_store store({.jobs = 100, .results = 1000, .output_bytes = 100});
+    const std::string big = store.start(job_with(2));
+    store.record(big, 0, outcome("ok", std::string(80, 'a')));
+    store.record(big, 1, outcome("ok", std::string(80, 'b')));
+    const auto job = store.find(big);
+    ASSERT_TRUE(job);
+    EXPECT_FALSE(job->outputs_dropped);
+    EXPECT_EQ(job->results[1].output, std::string(80, 'b'));
+}
+
 TEST(job_store, a_job_without_targets_finishes_at_once) {
-    job_store store({});
+    job_store store({.jobs = 1});
     const std::string id = store.start(job_with(0));
-    store.finish(id);
-    auto job = store.find(id);
+    // finish() hands back the record itself: with a history of one, a lookup afterwards
+    // could already miss it.
+    auto job = store.finish(id);
     ASSERT_TRUE(job);
     EXPECT_TRUE(job->done);
     EXPECT_EQ(store.running(), 0u);
+    EXPECT_FALSE(store.finish("unknown"));
+}
+
+TEST(job_store, a_brief_copy_has_the_progress_without_results) {
+    job_store store({});
+    const std::string id = store.start(job_with(3));
+    store.record(id, 1, outcome("ok", "x"));
+    const auto brief = store.find(id, false);
+    ASSERT_TRUE(brief);
+    EXPECT_TRUE(brief->results.empty());
+    EXPECT_EQ(brief->targets, 3u);
+    EXPECT_EQ(brief->finished_targets, 1u);
+    EXPECT_EQ(brief->summary.ok, 1u);
 }
 
 }  // namespace
