@@ -234,22 +234,27 @@ TEST_F(stream_endpoint_test, bad_requests_are_refused_before_or_after_the_upgrad
 }
 
 TEST_F(stream_endpoint_test, a_stream_may_be_closed_from_its_own_end_callback) {
-    std::promise<stream_outcome> finished;
-    std::shared_ptr<center_stream> stream;
-    std::mutex m;
+    // The callbacks may still be unwinding when the test body resumes: what they touch is
+    // shared, not on this stack.
+    struct shared_state {
+        std::mutex m;
+        std::shared_ptr<center_stream> stream;
+        std::promise<stream_outcome> finished;
+    };
+    auto state = std::make_shared<shared_state>();
     stream_handlers h;
     const std::string witness(1000, 'w');  // captured: must survive its own callback
-    h.on_end = [&, witness] {
-        std::lock_guard lock(m);
-        stream->close();
+    h.on_end = [state, witness] {
+        std::lock_guard lock(state->m);
+        state->stream->close();
         EXPECT_EQ(witness.size(), 1000u);
     };
-    h.on_finish = [&](const stream_outcome& o) { finished.set_value(o); };
+    h.on_finish = [state](const stream_outcome& o) { state->finished.set_value(o); };
+    auto future = state->finished.get_future();
     {
-        std::lock_guard lock(m);
-        stream = center_->open_stream(id_, "args", nullptr, h);
+        std::lock_guard lock(state->m);
+        state->stream = center_->open_stream(id_, "args", nullptr, h);
     }
-    auto future = finished.get_future();
     ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
     EXPECT_EQ(future.get().code, "closed");
 }
@@ -284,13 +289,13 @@ TEST_F(stream_endpoint_test, an_operator_that_stops_reading_stalls_the_stream) {
 }
 
 TEST_F(stream_endpoint_test, a_master_that_takes_nothing_stalls_the_stream) {
-    std::promise<stream_outcome> finished;
+    auto finished = std::make_shared<std::promise<stream_outcome>>();
     stream_handlers h;
-    h.on_finish = [&](const stream_outcome& o) { finished.set_value(o); };
+    h.on_finish = [finished](const stream_outcome& o) { finished->set_value(o); };
+    auto future = finished->get_future();
     auto stream = center_->open_stream(id_, "deaf", nullptr, h);
     ASSERT_TRUE(stream);
     stream->write(std::string(1024 * 1024, 'y'));
-    auto future = finished.get_future();
     ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
     const stream_outcome outcome = future.get();
     EXPECT_EQ(outcome.code, "stalled");
