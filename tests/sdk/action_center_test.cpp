@@ -9,9 +9,7 @@
 
 #include "regcenter/common/sha256.hpp"
 #include "regcenter/master.hpp"
-#include "support/center_fixture.hpp"
-#include "support/master_recorder.hpp"
-#include "support/wait.hpp"
+#include "support/sdk_center_fixture.hpp"
 
 namespace regcenter::test {
 namespace {
@@ -19,46 +17,23 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-class action_center_test : public center_test {
+class action_center_test : public sdk_center_test {
   protected:
     void SetUp() override {
-        start_center();
-        master_config c;
-        c.token = master_token;
-        c.name = "actions-master";
-        c.retry_delay = 20ms;
-        c.logger = r_.logger();
-        master_ = std::make_unique<master>(c);
-        r_.attach(*master_);
-        master_->handle_call("upper", [](const json::value&, std::string input) {
-            for (char& ch : input) {
-                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            }
-            return input;
-        });
-        master_->handle_call("fail", [](const json::value&, std::string) -> std::string {
-            throw std::runtime_error("refused on purpose");
-        });
-        master_->handle_call(
-            "args", [](const json::value& args, std::string) { return json::serialize(args); });
-        // Streams its input back as it arrives, respecting back-pressure.
-        master_->handle("echo", [](std::shared_ptr<action_stream> s) {
-            s->on_data([s](std::string_view bytes) {
-                if (!s->write(bytes)) {
-                    s->hold_credit();
+        start_center_and_master("actions-master", [](master& m) {
+            m.handle_call("upper", [](const json::value&, std::string input) {
+                for (char& ch : input) {
+                    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
                 }
+                return input;
             });
-            s->on_drain([s] { s->release_credit(); });
-            s->on_end([s] { s->end(); });
+            m.handle_call("fail", [](const json::value&, std::string) -> std::string {
+                throw std::runtime_error("refused on purpose");
+            });
+            m.handle_call(
+                "args", [](const json::value& args, std::string) { return json::serialize(args); });
+            m.handle("echo", serve_echo);
         });
-        master_->connect("127.0.0.1", masters_ep().port());
-        ASSERT_TRUE(r_.wait([&] { return r_.authenticated.size() == 1; }));
-        id_ = center_->masters().at(0).id;
-    }
-
-    void TearDown() override {
-        master_.reset();
-        center_test::TearDown();
     }
 
     call_result call(std::string action, std::string input, json::value args = nullptr,
@@ -73,10 +48,6 @@ class action_center_test : public center_test {
         center_->call(std::move(request), [promise](call_result res) { promise->set_value(res); });
         return promise->get_future().get();
     }
-
-    recorder r_;
-    std::unique_ptr<master> master_;
-    std::string id_;
 };
 
 TEST_F(action_center_test, the_center_lists_the_masters_actions) {

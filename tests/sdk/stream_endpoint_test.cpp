@@ -4,10 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "regcenter/master.hpp"
-#include "support/center_fixture.hpp"
-#include "support/master_recorder.hpp"
-#include "support/wait.hpp"
+#include "support/sdk_center_fixture.hpp"
 #include "support/ws_client.hpp"
 
 namespace regcenter::test {
@@ -16,58 +13,32 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-class stream_endpoint_test : public center_test {
+class stream_endpoint_test : public sdk_center_test {
   protected:
     void SetUp() override {
         options_.stream_stall_timeout = 300ms;
-        start_center();
-        master_config c;
-        c.token = master_token;
-        c.name = "stream-master";
-        c.retry_delay = 20ms;
-        c.logger = r_.logger();
-        master_ = std::make_unique<master>(c);
-        r_.attach(*master_);
-        master_->handle("echo", [](std::shared_ptr<action_stream> s) {
-            s->on_data([s](std::string_view bytes) {
-                if (!s->write(bytes)) {
-                    s->hold_credit();
-                }
+        start_center_and_master("stream-master", [](master& m) {
+            m.handle("echo", serve_echo);
+            m.handle("args", [](std::shared_ptr<action_stream> s) {
+                s->write(json::serialize(s->args()));
+                s->end();
             });
-            s->on_drain([s] { s->release_credit(); });
-            s->on_end([s] { s->end(); });
+            m.handle("fail", [](std::shared_ptr<action_stream> s) {
+                s->on_data([s](std::string_view) { s->fail("refusing this input", "bad-input"); });
+            });
+            // Takes nothing: the center's writes pile up until the stall timer fires.
+            m.handle("deaf", [](std::shared_ptr<action_stream> s) { s->hold_credit(); });
+            // Writes for ever, as fast as the operator takes it.
+            m.handle("flood", [](std::shared_ptr<action_stream> s) {
+                action_stream* raw = s.get();  // the callbacks run only while the stream lives
+                auto more = [raw] {
+                    while (raw->write(std::string(64 * 1024, 'x'))) {
+                    }
+                };
+                s->on_drain(more);
+                more();
+            });
         });
-        master_->handle("args", [](std::shared_ptr<action_stream> s) {
-            s->write(json::serialize(s->args()));
-            s->end();
-        });
-        master_->handle("fail", [](std::shared_ptr<action_stream> s) {
-            s->on_data([s](std::string_view) { s->fail("refusing this input", "bad-input"); });
-        });
-        // Takes nothing: the center's writes pile up until the stall timer fires.
-        master_->handle("deaf", [](std::shared_ptr<action_stream> s) { s->hold_credit(); });
-        // Writes for ever, as fast as the operator takes it.
-        master_->handle("flood", [](std::shared_ptr<action_stream> s) {
-            action_stream* raw = s.get();  // the callbacks run only while the stream lives
-            auto more = [raw] {
-                while (raw->write(std::string(64 * 1024, 'x'))) {
-                }
-            };
-            s->on_drain(more);
-            more();
-        });
-        master_->connect("127.0.0.1", masters_ep().port());
-        ASSERT_TRUE(r_.wait([&] { return r_.authenticated.size() == 1; }));
-        ASSERT_TRUE(wait_for([&] {
-            auto list = center_->masters();
-            return list.size() == 1 && list[0].actions.size() == 5;
-        }));
-        id_ = center_->masters().at(0).id;
-    }
-
-    void TearDown() override {
-        master_.reset();
-        center_test::TearDown();
     }
 
     std::string path(const std::string& action, const std::string& query = "") const {
@@ -124,10 +95,6 @@ class stream_endpoint_test : public center_test {
         }
         return "accepted";
     }
-
-    recorder r_;
-    std::unique_ptr<master> master_;
-    std::string id_;
 };
 
 TEST_F(stream_endpoint_test, bytes_go_to_the_action_and_its_output_comes_back) {
