@@ -82,7 +82,13 @@ http_response masters_route(const route_context& ctx) {
         }
         return ctx.json(http::status::ok, json::object{{"masters", std::move(list)}});
     }
-    const std::string id(rest.substr(1));
+    std::string id(rest.substr(1));
+    if (id.ends_with("/services")) {
+        id.resize(id.size() - std::string_view("/services").size());
+        if (id.find('/') == std::string::npos) {
+            return admin::master_services_route(ctx, id);
+        }
+    }
     if (id.find('/') != std::string::npos) {
         return ctx.fail(http::status::not_found, "not-found", "no such endpoint");
     }
@@ -242,6 +248,9 @@ void handle_admin_request(center_state& state, const http_request& request,
     }
     if (under(ctx.path, "/v1/jobs")) {
         return respond(admin::jobs_route(ctx));
+    }
+    if (under(ctx.path, "/v1/services")) {
+        return respond(admin::services_route(ctx));
     }
     respond(ctx.fail(http::status::not_found, "not-found",
                      "no such endpoint: " + std::string(ctx.path)));

@@ -72,6 +72,12 @@ void call_route(const route_context& ctx, std::string id, std::string action,
 /// POST /v1/actions/{action}: every master a selector matches.
 void fan_out_route(const route_context& ctx, std::string action, admin_responder respond);
 
+/// GET /v1/services and GET /v1/services/{name}?meta.K=V&label.K=V.
+http_response services_route(const route_context& ctx);
+
+/// GET /v1/masters/{id}/services.
+http_response master_services_route(const route_context& ctx, const std::string& id);
+
 /// GET /v1/jobs and GET /v1/jobs/{id}.
 http_response jobs_route(const route_context& ctx);
 

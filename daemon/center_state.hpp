@@ -14,6 +14,7 @@
 #include "master_info.hpp"
 #include "regcenter/common/net.hpp"
 #include "registry.hpp"
+#include "service_index.hpp"
 #include "token_store.hpp"
 
 namespace regcenter {
@@ -27,6 +28,7 @@ class center_state {
     registry& sessions() { return registry_; }
     token_store& tokens() { return tokens_; }
     job_store& jobs() { return jobs_; }
+    service_index& services() { return services_; }
 
     std::string admin_token() const;
     void set_admin_token(std::string token);
@@ -71,6 +73,7 @@ class center_state {
     std::size_t operator_streams_ = 0;
     registry registry_;
     job_store jobs_;
+    service_index services_;
     // Declared last so it is destroyed first: handlers it still holds may own sessions whose
     // destructors use the registry above.
     net::io_context ioc_;

@@ -98,6 +98,33 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
     return std::nullopt;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> query_params(
+    std::string_view target) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) {
+        return out;
+    }
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) {
+            continue;
+        }
+        const auto eq = pair.find('=');
+        auto key = percent_decode(pair.substr(0, eq));
+        auto value =
+            percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        if (!key || !value) {
+            return std::nullopt;
+        }
+        out.emplace_back(std::move(*key), std::move(*value));
+    }
+    return out;
+}
+
 bool has_query_param(std::string_view target, std::string_view name) {
     return raw_query_param(target, name).has_value();
 }

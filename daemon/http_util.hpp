@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -24,6 +26,10 @@ http_response error_response(http::status status, std::string_view code, std::st
 /// The percent-decoded value of query parameter `name` in a request target ("/p?a=1&b=2"), or
 /// nullopt when it is absent or badly encoded. '+' decodes to a space.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+/// Every query parameter in order, percent-decoded; nullopt if any is badly encoded.
+std::optional<std::vector<std::pair<std::string, std::string>>> query_params(
+    std::string_view target);
 
 /// True if the target's query has parameter `name`, however its value is encoded.
 bool has_query_param(std::string_view target, std::string_view name);

@@ -190,6 +190,55 @@ void master_session::on_auth(proto::auth& m) {
                                            {"EVENT", "auth-success"}});
     send(proto::auth_success{std::string(proto::text::auth_successful), id_,
                              to_seconds(state_.options().heartbeat_interval)});
+    if (!m.services.empty()) {
+        // Answered like a register right after auth-success, so the master learns of refusals.
+        register_services(proto::register_services{std::move(m.services), nullptr});
+    }
+}
+
+void master_session::register_services(proto::register_services m) {
+    const service_index::owner me{id_, name_, remote_, labels_};
+    proto::registered answer;
+    answer.id = std::move(m.id);
+    for (const auto& entry : m.services) {
+        proto::parsed_service parsed = proto::parse_service(entry);
+        if (parsed.problem) {
+            answer.results.push_back(
+                {parsed.problem->name, false, parsed.problem->code, parsed.problem->message});
+            continue;
+        }
+        const std::string name = parsed.service->name;
+        const auto outcome = state_.services().put(me, std::move(*parsed.service));
+        if (outcome == service_index::put_result::too_many) {
+            answer.results.push_back({name, false, std::string(proto::service_error_code::too_many),
+                                      "a session may register at most " +
+                                          std::to_string(proto::service_limits::max_services) +
+                                          " services"});
+            continue;
+        }
+        answer.results.push_back({name, true, {}, {}});
+        logging::info(
+            outcome == service_index::put_result::added ? "service registered" : "service replaced",
+            {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-registered"}});
+    }
+    send(answer);
+}
+
+void master_session::remove_services(const proto::remove_services& m) {
+    proto::removed answer;
+    answer.id = m.id;
+    if (m.service) {
+        if (state_.services().remove(id_, *m.service)) {
+            answer.services.push_back(*m.service);
+        }
+    } else {
+        answer.services = state_.services().remove_all(id_);
+    }
+    for (const auto& name : answer.services) {
+        logging::info("service removed",
+                      {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-removed"}});
+    }
+    send(answer);
 }
 
 void master_session::handle_authenticated(proto::message& m) {
@@ -209,6 +258,8 @@ void master_session::handle_authenticated(proto::message& m) {
                            {{"SESSION_ID", id_}, {"CODE", e.code}, {"ERROR", e.message}});
                    },
                    [&](proto::actions_update& a) { set_actions(std::move(a.actions)); },
+                   [&](proto::register_services& r) { register_services(std::move(r)); },
+                   [&](proto::remove_services& r) { remove_services(r); },
                    [&](proto::stream_open&) {
                        send(proto::error{std::string(proto::error_code::bad_request),
                                          "only the center opens streams"});
@@ -560,6 +611,13 @@ void master_session::deregister(disconnect_reason why) {
     }
     deregistered_ = true;
     state_.sessions().remove_master(id_);
+    // Its services go with the session, at once, whatever the reason.
+    for (const auto& name : state_.services().remove_all(id_)) {
+        logging::info("service removed", {{"SESSION_ID", id_},
+                                          {"SERVICE", name},
+                                          {"EVENT", "service-removed"},
+                                          {"REASON", to_string(*reason_)}});
+    }
     if (*reason_ == disconnect_reason::shutdown) {
         finish_all_streams(proto::stream_error_code::center_shutdown,
                            "the center is shutting down");

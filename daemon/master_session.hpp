@@ -99,6 +99,8 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void on_frame(std::string_view text);
     void on_auth(proto::auth& m);
     void set_actions(std::vector<proto::action_info> actions);
+    void register_services(proto::register_services m);
+    void remove_services(const proto::remove_services& m);
     void on_data(const proto::data_frame& frame);
 
     // Streams (actions.md), all on the strand.

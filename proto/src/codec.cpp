@@ -231,6 +231,109 @@ decode_result decode_stream_only(const json::object& o) {
     return message{m};
 }
 
+// "services": an array of entries, kept raw (each is validated on its own, services.md).
+std::optional<decode_error> read_service_entries(const json::object& o, bool required,
+                                                 std::vector<json::value>& out) {
+    const json::value* v = o.if_contains("services");
+    if (v == nullptr || v->is_null()) {
+        return required ? std::optional{decode_error{"field \"services\" is missing"}}
+                        : std::nullopt;
+    }
+    if (!v->is_array()) {
+        return wrong_type("services", "an array of services", *v);
+    }
+    out.assign(v->get_array().begin(), v->get_array().end());
+    return std::nullopt;
+}
+
+// The optional "id" a request carries and its answer echoes: a string or a number.
+std::optional<decode_error> read_request_id(const json::object& o, json::value& out) {
+    const json::value* v = o.if_contains("id");
+    if (v == nullptr || v->is_null()) {
+        return std::nullopt;
+    }
+    if (!v->is_string() && !v->is_number()) {
+        return wrong_type("id", "a string or a number", *v);
+    }
+    out = *v;
+    return std::nullopt;
+}
+
+decode_result decode_register(const json::object& o) {
+    register_services m;
+    if (auto e = read_service_entries(o, true, m.services)) {
+        return *e;
+    }
+    if (auto e = read_request_id(o, m.id)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_registered(const json::object& o) {
+    registered m;
+    if (auto e = read_request_id(o, m.id)) {
+        return *e;
+    }
+    const json::value* v = o.if_contains("results");
+    if (v == nullptr || !v->is_array()) {
+        return decode_error{"field \"results\" must be an array"};
+    }
+    for (const json::value& entry : v->get_array()) {
+        if (!entry.is_object()) {
+            return decode_error{"every entry of \"results\" must be an object"};
+        }
+        const json::object& r = entry.get_object();
+        service_result result;
+        std::optional<std::string> name;
+        std::optional<std::string> status;
+        if (auto e = optional_string(r, "name", 1024, name)) {
+            return *e;
+        }
+        if (auto e = optional_string(r, "status", 64, status)) {
+            return *e;
+        }
+        result.name = name.value_or("");
+        result.ok = status.value_or("") == "ok";
+        if (!result.ok) {
+            if (auto e = read_code_and_message(r, result.code, result.message)) {
+                return *e;
+            }
+        }
+        m.results.push_back(std::move(result));
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_remove(const json::object& o) {
+    remove_services m;
+    if (auto e = optional_string(o, "service", 1024, m.service)) {
+        return *e;
+    }
+    if (auto e = read_request_id(o, m.id)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_removed(const json::object& o) {
+    removed m;
+    if (auto e = read_request_id(o, m.id)) {
+        return *e;
+    }
+    const json::value* v = o.if_contains("services");
+    if (v == nullptr || !v->is_array()) {
+        return decode_error{"field \"services\" must be an array of names"};
+    }
+    for (const json::value& name : v->get_array()) {
+        if (!name.is_string()) {
+            return decode_error{"every entry of \"services\" must be a string"};
+        }
+        m.services.emplace_back(name.get_string());
+    }
+    return message{std::move(m)};
+}
+
 decode_result decode_auth(const json::object& o) {
     auth m;
     std::optional<std::string> token;
@@ -270,6 +373,9 @@ decode_result decode_auth(const json::object& o) {
         if (auto e = decode_action_list(*v, *m.actions)) {
             return *e;
         }
+    }
+    if (auto e = read_service_entries(o, false, m.services)) {
+        return *e;
     }
     return message{std::move(m)};
 }
@@ -376,6 +482,18 @@ decode_result decode(std::string_view frame) {
     if (name == cmd::stream_close) {
         return decode_stream_only<stream_close>(o);
     }
+    if (name == cmd::register_services) {
+        return decode_register(o);
+    }
+    if (name == cmd::registered) {
+        return decode_registered(o);
+    }
+    if (name == cmd::remove_services) {
+        return decode_remove(o);
+    }
+    if (name == cmd::removed) {
+        return decode_removed(o);
+    }
     unknown u;
     u.cmd = std::string(name);
     u.body = std::move(o);
@@ -400,6 +518,12 @@ json::array encode_action_list(const std::vector<action_info>& actions) {
     return list;
 }
 
+void put_id(json::object& o, const json::value& id) {
+    if (!id.is_null()) {
+        o["id"] = id;
+    }
+}
+
 struct encoder {
     json::object operator()(const auth& m) const {
         json::object o{{"cmd", cmd::auth}, {"token", m.token}};
@@ -415,6 +539,9 @@ struct encoder {
         }
         if (m.actions) {
             o["actions"] = encode_action_list(*m.actions);
+        }
+        if (!m.services.empty()) {
+            o["services"] = json::array(m.services.begin(), m.services.end());
         }
         return o;
     }
@@ -462,6 +589,43 @@ struct encoder {
     json::object operator()(const stream_close& m) const {
         return {{"cmd", cmd::stream_close}, {"stream", m.stream}};
     }
+    json::object operator()(const register_services& m) const {
+        json::object o{{"cmd", cmd::register_services},
+                       {"services", json::array(m.services.begin(), m.services.end())}};
+        put_id(o, m.id);
+        return o;
+    }
+    json::object operator()(const registered& m) const {
+        json::array results;
+        for (const service_result& r : m.results) {
+            json::object entry{{"name", r.name}, {"status", r.ok ? "ok" : "error"}};
+            if (!r.ok) {
+                entry["code"] = r.code;
+                entry["message"] = r.message;
+            }
+            results.push_back(std::move(entry));
+        }
+        json::object o{{"cmd", cmd::registered}, {"results", std::move(results)}};
+        put_id(o, m.id);
+        return o;
+    }
+    json::object operator()(const remove_services& m) const {
+        json::object o{{"cmd", cmd::remove_services}};
+        if (m.service) {
+            o["service"] = *m.service;
+        }
+        put_id(o, m.id);
+        return o;
+    }
+    json::object operator()(const removed& m) const {
+        json::array names;
+        for (const auto& n : m.services) {
+            names.emplace_back(n);
+        }
+        json::object o{{"cmd", cmd::removed}, {"services", std::move(names)}};
+        put_id(o, m.id);
+        return o;
+    }
     json::object operator()(const unknown& m) const {
         json::object o = m.body;
         o["cmd"] = m.cmd;
@@ -483,6 +647,10 @@ struct namer {
     std::string_view operator()(const stream_end&) const { return cmd::stream_end; }
     std::string_view operator()(const stream_error&) const { return cmd::stream_error; }
     std::string_view operator()(const stream_close&) const { return cmd::stream_close; }
+    std::string_view operator()(const register_services&) const { return cmd::register_services; }
+    std::string_view operator()(const registered&) const { return cmd::registered; }
+    std::string_view operator()(const remove_services&) const { return cmd::remove_services; }
+    std::string_view operator()(const removed&) const { return cmd::removed; }
     std::string_view operator()(const unknown& m) const { return m.cmd; }
 };
 

@@ -34,6 +34,13 @@ TEST(codec, every_message_round_trips) {
         pong{},
         leave{},
         error{"bad-request", "field \"cmd\" is missing"},
+        auth{"tok", "n", {}, std::nullopt, {json::parse(R"({"name":"svc"})")}},
+        register_services{{json::parse(R"({"name":"svc","version":"1"})"), json::value(3)}, 7},
+        register_services{{}, nullptr},
+        registered{{{"svc", true, "", ""}, {"bad name", false, "invalid-name", "why"}}, "r1"},
+        remove_services{"svc", 8},
+        remove_services{std::nullopt, nullptr},
+        removed{{"a", "b"}, nullptr},
         unknown{"future-command", json::object{{"x", 1}}},
     };
     for (const message& m : all) {
@@ -45,6 +52,18 @@ TEST(codec, every_message_round_trips) {
         }
         EXPECT_EQ(back, m);
     }
+}
+
+TEST(codec, service_messages_refuse_wrong_shapes) {
+    EXPECT_NE(decode_fails(R"({"cmd":"register"})").find("\"services\" is missing"),
+              std::string::npos);
+    EXPECT_NE(decode_fails(R"({"cmd":"register","services":{}})").find("services"),
+              std::string::npos);
+    EXPECT_NE(decode_fails(R"({"cmd":"register","services":[],"id":[1]})").find("id"),
+              std::string::npos);
+    EXPECT_NE(decode_fails(R"({"cmd":"remove","service":3})").find("service"), std::string::npos);
+    EXPECT_NE(decode_fails(R"({"cmd":"removed","services":[1]})").find("string"),
+              std::string::npos);
 }
 
 TEST(codec, wire_forms_match_the_spec) {
@@ -83,9 +102,9 @@ TEST(codec, unknown_fields_are_ignored) {
 }
 
 TEST(codec, unknown_commands_keep_their_body) {
-    const message m = decode_ok(R"({"cmd":"register","services":[{"name":"db"}]})");
+    const message m = decode_ok(R"({"cmd":"future-command","services":[{"name":"db"}]})");
     const auto& u = std::get<unknown>(m);
-    EXPECT_EQ(u.cmd, "register");
+    EXPECT_EQ(u.cmd, "future-command");
     EXPECT_EQ(u.body.at("services").as_array().size(), 1u);
 }
 

@@ -38,6 +38,8 @@ struct auth {
     label_map labels;
     /// Present (even empty) when the master speaks actions.md; absent for older masters.
     std::optional<std::vector<action_info>> actions = std::nullopt;
+    /// Services to register with the session (services.md), validated like "register".
+    std::vector<boost::json::value> services = {};
     friend bool operator==(const auth&, const auth&) = default;
 };
 
@@ -118,6 +120,45 @@ struct error {
     friend bool operator==(const error&, const error&) = default;
 };
 
+/// master → center: adds or replaces services by name (services.md). Entries stay raw JSON
+/// here: each is validated on its own (service.hpp parse_service), so one bad entry is refused
+/// without losing the others.
+struct register_services {
+    std::vector<boost::json::value> services;
+    boost::json::value id;  ///< echoed in the answer when not null
+    friend bool operator==(const register_services&, const register_services&) = default;
+};
+
+/// One entry's outcome in "registered".
+struct service_result {
+    std::string name;
+    bool ok = true;
+    std::string code;  ///< service_error_code when !ok
+    std::string message;
+    friend bool operator==(const service_result&, const service_result&) = default;
+};
+
+/// center → master: the answer to register, one result per entry in order.
+struct registered {
+    std::vector<service_result> results;
+    boost::json::value id;
+    friend bool operator==(const registered&, const registered&) = default;
+};
+
+/// master → center: removes one service, or all of the session's without a name.
+struct remove_services {
+    std::optional<std::string> service;
+    boost::json::value id;
+    friend bool operator==(const remove_services&, const remove_services&) = default;
+};
+
+/// center → master: the answer to remove: the names that were removed (none if unknown).
+struct removed {
+    std::vector<std::string> services;
+    boost::json::value id;
+    friend bool operator==(const removed&, const removed&) = default;
+};
+
 /// A well-formed message whose cmd this codec doesn't know; kept whole so callers can answer it
 /// ("unknown-command") or hand it to an application callback.
 struct unknown {
@@ -128,7 +169,8 @@ struct unknown {
 
 using message =
     std::variant<auth, auth_success, auth_failed, ping, pong, leave, error, actions_update,
-                 stream_open, stream_credit, stream_end, stream_error, stream_close, unknown>;
+                 stream_open, stream_credit, stream_end, stream_error, stream_close,
+                 register_services, registered, remove_services, removed, unknown>;
 
 /// Why a frame is not a valid message; `what` is meant for the peer's "bad-request" error.
 struct decode_error {

@@ -28,6 +28,10 @@ inline constexpr std::string_view stream_credit = "stream-credit";
 inline constexpr std::string_view stream_end = "stream-end";
 inline constexpr std::string_view stream_error = "stream-error";
 inline constexpr std::string_view stream_close = "stream-close";
+inline constexpr std::string_view register_services = "register";
+inline constexpr std::string_view registered = "registered";
+inline constexpr std::string_view remove_services = "remove";
+inline constexpr std::string_view removed = "removed";
 }  // namespace cmd
 
 /// Values of the "code" field of an error message.
