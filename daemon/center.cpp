@@ -169,8 +169,9 @@ std::map<std::string, std::shared_ptr<center_stream>> center::open_streams(
     const std::string& action, const boost::json::value& args, const master_selector& selector,
     const std::function<stream_handlers(const master_info&)>& make_handlers) {
     std::map<std::string, std::shared_ptr<center_stream>> streams;
+    const auto hosting = hosts(impl_->state, selector);
     for (const master_info& m : impl_->state.master_list()) {
-        if (!selector.matches(m) ||
+        if (!selector.matches(m) || (hosting && !hosting->contains(m.id)) ||
             std::none_of(m.actions.begin(), m.actions.end(),
                          [&](const proto::action_info& a) { return a.name == action; })) {
             continue;

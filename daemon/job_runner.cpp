@@ -33,6 +33,20 @@ void log_finished(const job_record& job) {
 
 }  // namespace
 
+std::optional<std::unordered_set<std::string>> hosts(center_state& state,
+                                                     const master_selector& selector) {
+    if (!selector.service) {
+        return std::nullopt;
+    }
+    std::unordered_set<std::string> ids;
+    service_filter filter;
+    filter.metadata = selector.meta;
+    for (const auto& instance : state.services().instances(*selector.service, filter)) {
+        ids.insert(instance.master_id);
+    }
+    return ids;
+}
+
 job_result to_job_result(call_result r) {
     job_result out;
     out.status = std::move(r.status);
@@ -51,8 +65,9 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
     const auto named = [&](const std::string& id) {
         return std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end();
     };
+    const auto hosting = hosts(state, selector);
     for (const master_info& m : state.master_list()) {
-        if (!selector.matches(m)) {
+        if (!selector.matches(m) || (hosting && !hosting->contains(m.id))) {
             if (named(m.id)) {
                 // Asked for by id but ruled out by name or labels: said, not silently dropped.
                 plan.skipped.push_back({m.id, m.name, "selector-mismatch"});

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -35,6 +37,11 @@ struct fan_out_request {
 /// Output a whole fan-out keeps in memory; a master whose output would pass it gets
 /// "output-too-large" (the stream endpoint has no such limit).
 inline constexpr std::size_t max_fan_out_output = 256u << 20;
+
+/// With selector.service: the ids of the masters hosting a matching instance (from the
+/// service index). Without: nullopt, meaning no restriction.
+std::optional<std::unordered_set<std::string>> hosts(center_state& state,
+                                                     const master_selector& selector);
 
 /// Whom a fan-out would target. Targets: every connected master the selector matches that
 /// offers the action, plus every id in selector.ids that names no connected master (it is then

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "regcenter/proto/service.hpp"
+
 namespace regcenter {
 namespace json = boost::json;
 
@@ -66,11 +68,38 @@ std::optional<master_selector> parse_selector(const json::value& value, std::str
                 }
                 selector.labels.emplace(std::string(k), std::string(v.get_string()));
             }
+        } else if (key == "service") {
+            if (!field.is_string()) {
+                error = "\"selector.service\" must be a service name";
+                return std::nullopt;
+            }
+            if (auto why = proto::check_service_name(field.get_string())) {
+                error = "\"selector.service\": " + *why;
+                return std::nullopt;
+            }
+            selector.service = std::string(field.get_string());
+        } else if (key == "meta") {
+            if (!field.is_object()) {
+                error = "\"selector.meta\" must be an object of string values";
+                return std::nullopt;
+            }
+            for (const auto& [k, v] : field.get_object()) {
+                if (!v.is_string()) {
+                    error =
+                        "metadata \"" + std::string(k) + "\" in \"selector.meta\" must be a string";
+                    return std::nullopt;
+                }
+                selector.meta.emplace(std::string(k), std::string(v.get_string()));
+            }
         } else {
             error = "unknown key \"" + std::string(key) +
-                    "\" in \"selector\" (expected ids, name, labels)";
+                    "\" in \"selector\" (expected ids, name, labels, service, meta)";
             return std::nullopt;
         }
+    }
+    if (!selector.meta.empty() && !selector.service) {
+        error = "\"selector.meta\" filters a service's metadata: give \"selector.service\" too";
+        return std::nullopt;
     }
     return selector;
 }
@@ -93,6 +122,16 @@ json::object to_json(const master_selector& selector) {
             labels[k] = v;
         }
         out["labels"] = std::move(labels);
+    }
+    if (selector.service) {
+        out["service"] = *selector.service;
+    }
+    if (!selector.meta.empty()) {
+        json::object meta;
+        for (const auto& [k, v] : selector.meta) {
+            meta[k] = v;
+        }
+        out["meta"] = std::move(meta);
     }
     return out;
 }

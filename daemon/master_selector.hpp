@@ -16,12 +16,19 @@ struct master_selector {
     std::vector<std::string> ids;
     std::optional<std::string> name;
     proto::label_map labels;  ///< each key must be present with exactly this value
+    /// The master hosts an instance of this service (proto-spec/services.md)...
+    std::optional<std::string> service = std::nullopt;
+    /// ...whose metadata has exactly these values (only with `service`).
+    proto::label_map meta = {};
 
-    bool empty() const { return ids.empty() && !name && labels.empty(); }
+    bool empty() const { return ids.empty() && !name && labels.empty() && !service; }
+    /// The criteria a master_info shows: ids, name, labels. `service` and `meta` need the
+    /// service index; callers check them with hosts() below.
     bool matches(const master_info& m) const;
 };
 
-/// Parses {"ids":[…], "name":"…", "labels":{"k":"v"}} (every key optional; null means {}).
+/// Parses {"ids":[…], "name":"…", "labels":{"k":"v"}, "service":"…", "meta":{"k":"v"}} (every
+/// key optional; null means {}).
 /// Returns nullopt with `error` naming the offending field; unknown keys are refused so that a
 /// typo never widens a fan-out to the whole fleet.
 std::optional<master_selector> parse_selector(const boost::json::value& value, std::string& error);

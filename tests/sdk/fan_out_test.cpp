@@ -43,6 +43,11 @@ class fan_out_test : public center_test {
             auto client = std::make_unique<ws_client>(masters_ep());
             client->authenticate(master_token, "doomed" + std::to_string(i), {{"role", "doomed"}});
             client->send(proto::actions_update{{{"work", "", std::nullopt}}});
+            // They also host a service, for fan-outs by service.
+            client->send_text(R"({"cmd":"register","services":[{"name":"batch","metadata":)"
+                              R"({"shard":")" +
+                              std::to_string(i % 2) + R"("}}]})");
+            EXPECT_TRUE(std::holds_alternative<proto::registered>(client->read_message()));
             doomed_.push_back(std::move(client));
         }
         ASSERT_TRUE(wait_for([&] {
@@ -261,10 +266,31 @@ TEST_F(fan_out_test, progress_polls_need_not_carry_the_results) {
     kill_doomed_masters_once_their_streams_open();
 }
 
+TEST_F(fan_out_test, a_service_selector_targets_the_masters_hosting_it) {
+    const auto res =
+        admin(http::verb::post, "/v1/actions/work",
+              R"({"selector":{"service":"batch","meta":{"shard":"0"}},"dry_run":true})");
+    ASSERT_EQ(res.status, 200u) << res.body;
+    const json::value body = res.json();
+    const auto& targets = body.at("targets").as_array();
+    ASSERT_EQ(targets.size(), 3u);  // doomed0, doomed2, doomed4
+    for (const auto& t : targets) {
+        const std::string name = json::value_to<std::string>(t.at("name"));
+        EXPECT_TRUE(name == "doomed0" || name == "doomed2" || name == "doomed4") << name;
+    }
+    const auto all = admin(http::verb::post, "/v1/actions/work",
+                           R"({"selector":{"service":"batch"},"dry_run":true})");
+    EXPECT_EQ(all.json().at("targets").as_array().size(), std::size_t{killed});
+    const auto none = admin(http::verb::post, "/v1/actions/work",
+                            R"({"selector":{"service":"nothing"},"dry_run":true})");
+    EXPECT_EQ(none.json().at("targets").as_array().size(), 0u);
+}
+
 TEST_F(fan_out_test, bad_selectors_are_refused_with_the_reason) {
     for (const std::string body :
          {R"({"selector":{"lables":{"role":"web"}}})", R"({"selector":{"ids":[]}})",
           R"({"selector":{"labels":{"role":1}}})", R"({"selector":[]})", R"({"selectr":{}})",
+          R"({"selector":{"meta":{"a":"b"}}})", R"({"selector":{"service":"bad name"}})",
           R"({"dry_run":"yes"})", R"({"timeout_ms":0})", "not json"}) {
         const auto res = admin(http::verb::post, "/v1/actions/work", body);
         EXPECT_EQ(res.status, 400u) << body;

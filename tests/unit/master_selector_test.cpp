@@ -40,6 +40,9 @@ TEST(master_selector, parsing_refuses_what_could_widen_a_fan_out) {
         {R"({"name":3})", "\"selector.name\" must be a string"},
         {R"({"labels":{"a":1}})", "label \"a\""},
         {R"([])", "must be an object"},
+        {R"({"meta":{"a":"b"}})", "give \"selector.service\" too"},
+        {R"({"service":"a b"})", "A-Z a-z 0-9"},
+        {R"({"service":"s","meta":{"a":1}})", "must be a string"},
     };
     for (const auto& [text, expected] : bad) {
         SCOPED_TRACE(text);
