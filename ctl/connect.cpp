@@ -48,6 +48,9 @@ void connect_admin(net::io_context& ioc, beast::tcp_stream& stream,
                         "cannot reach " + where + ": " + error.message() +
                             "; is regcenterd running, and is this its admin.listen address?");
     }
+    // A stream's small control messages (end) must not wait behind delayed ACKs.
+    beast::error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
 }
 
 ctl_error token_rejected(const connection_settings& settings, const std::string& server_message) {

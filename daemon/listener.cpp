@@ -80,6 +80,10 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
         });
         return;
     }
+    // Small messages (pongs, acks, answers) go out at once instead of waiting for the ACK of
+    // the previous segment: without this, a reply after a reply waits out delayed ACK (~40 ms).
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     on_accept_(std::move(socket));
     do_accept();
 }

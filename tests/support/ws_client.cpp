@@ -18,6 +18,8 @@ ws_client::ws_client(const tcp::endpoint& server, std::string path,
     if (!done || ec) {
         throw std::system_error(ec ? ec : net::error::timed_out, "ws_client connect");
     }
+    beast::error_code ignored;  // back-to-back small frames go out at once, as the SDK's do
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
     ws_.control_callback([this](websocket::frame_type kind, std::string_view) {
         if (kind == websocket::frame_type::ping) {
             ++pings_;
