@@ -75,5 +75,7 @@ command run_command();
 command stream_command();
 command jobs_command();
 command tokens_command();
+command services_command();
+command service_command();
 
 }  // namespace regcenter::ctl
