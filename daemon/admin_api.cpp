@@ -135,6 +135,8 @@ http_response tokens_route(const route_context& ctx) {
                 const bool added = tokens.add(secret);
                 const std::string fingerprint = token_fingerprint(secret);
                 if (added) {
+                    ctx.state.events().publish(event_type::tokens_changed,
+                                               {{"change", "added"}, {"fingerprint", fingerprint}});
                     logging::notice("token added",
                                     {{"FINGERPRINT", fingerprint}, {"EVENT", "tokens-changed"}});
                 }
@@ -160,6 +162,8 @@ http_response tokens_route(const route_context& ctx) {
                     secrets.emplace_back(t.get_string());
                 }
                 tokens.replace(std::move(secrets));
+                ctx.state.events().publish(event_type::tokens_changed,
+                                           {{"change", "replaced"}, {"count", tokens.size()}});
                 logging::notice("tokens replaced", {{"COUNT", std::to_string(tokens.size())},
                                                     {"EVENT", "tokens-changed"}});
                 return ctx.json(http::status::ok, tokens_body(ctx.state));
@@ -177,6 +181,8 @@ http_response tokens_route(const route_context& ctx) {
                         "no token has fingerprint " + std::string(fingerprint) +
                             " (GET /v1/tokens lists them)");
     }
+    ctx.state.events().publish(event_type::tokens_changed,
+                               {{"change", "removed"}, {"fingerprint", fingerprint}});
     logging::notice("token removed", {{"FINGERPRINT", fingerprint}, {"EVENT", "tokens-changed"}});
     return ctx.no_content();
 }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "logging.hpp"
 #include "master_session.hpp"
 #include "regcenter/proto/protocol.hpp"
@@ -13,7 +15,22 @@ center_state::center_state(center_options options)
     : options_(std::move(options)),
       tokens_(options_.auth_tokens),
       admin_token_(options_.admin_token),
-      jobs_(job_history_limits{.jobs = options_.job_history}) {}
+      jobs_(job_history_limits{.jobs = options_.job_history}, [this](const char* type,
+                                                                     const job_record& job) {
+          boost::json::object data{{"job", job.id},
+                                   {"kind", job.kind},
+                                   {"action", job.action},
+                                   {"targets", job.targets}};
+          if (job.done) {
+              data["summary"] = boost::json::object{{"ok", job.summary.ok},
+                                                    {"error", job.summary.error},
+                                                    {"timeout", job.summary.timeout},
+                                                    {"disconnected", job.summary.disconnected}};
+          } else {
+              data["started_by"] = job.started_by;
+          }
+          events_.publish(type, std::move(data));
+      }) {}
 
 std::string center_state::admin_token() const {
     std::lock_guard lock(admin_token_mutex_);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "center_options.hpp"
+#include "event_log.hpp"
 #include "job_store.hpp"
 #include "master_info.hpp"
 #include "regcenter/common/net.hpp"
@@ -29,6 +30,7 @@ class center_state {
     token_store& tokens() { return tokens_; }
     job_store& jobs() { return jobs_; }
     service_index& services() { return services_; }
+    event_log& events() { return events_; }
 
     std::string admin_token() const;
     void set_admin_token(std::string token);
@@ -72,6 +74,7 @@ class center_state {
     std::condition_variable operator_streams_ended_;
     std::size_t operator_streams_ = 0;
     registry registry_;
+    event_log events_;  // before jobs_, whose observer publishes into it
     job_store jobs_;
     service_index services_;
     // Declared last so it is destroyed first: handlers it still holds may own sessions whose

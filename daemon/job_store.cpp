@@ -6,21 +6,45 @@
 
 namespace regcenter {
 
+void job_store::notify(const char* type, const job_record& job) const {
+    if (on_change_) {
+        on_change_(type, job);
+    }
+}
+
 std::string job_store::start(job_record record) {
     auto job = std::make_shared<job_record>(std::move(record));
     job->started_at = std::chrono::system_clock::now();
     job->targets = job->results.size();
-    std::lock_guard lock(mutex_);
-    do {
-        job->id = random_hex_id(8);
-    } while (jobs_.contains(job->id));
-    jobs_.emplace(job->id, job);
-    order_.push_back(job);
-    return job->id;
+    job_record started;
+    {
+        std::lock_guard lock(mutex_);
+        do {
+            job->id = random_hex_id(8);
+        } while (jobs_.contains(job->id));
+        jobs_.emplace(job->id, job);
+        order_.push_back(job);
+        started = brief(*job);
+    }
+    notify("job-started", started);
+    return started.id;
 }
 
 bool job_store::record(const std::string& id, std::size_t index, job_result outcome,
                        job_record* finished) {
+    job_record done;
+    if (!record_locked(id, index, std::move(outcome), done)) {
+        return false;
+    }
+    notify("job-finished", brief(done));
+    if (finished != nullptr) {
+        *finished = std::move(done);
+    }
+    return true;
+}
+
+bool job_store::record_locked(const std::string& id, std::size_t index, job_result outcome,
+                              job_record& finished) {
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(id);
     if (it == jobs_.end() || index >= it->second->results.size()) {
@@ -50,24 +74,31 @@ bool job_store::record(const std::string& id, std::size_t index, job_result outc
     job.finished_at = std::chrono::system_clock::now();
     job.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
-    if (finished != nullptr) {
-        *finished = job;  // before trimming may drop it
-    }
+    finished = job;  // before trimming may drop it
     finish_locked(job);
     return true;
 }
 
 std::optional<job_record> job_store::finish(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    auto it = jobs_.find(id);
-    if (it == jobs_.end()) {
-        return std::nullopt;
+    std::optional<job_record> out;
+    bool finished_now = false;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = jobs_.find(id);
+        if (it == jobs_.end()) {
+            return std::nullopt;
+        }
+        auto job = it->second;  // trimming may drop it from the map
+        if (!job->done) {
+            finish_locked(*job);
+            finished_now = true;
+        }
+        out = *job;
     }
-    auto job = it->second;  // trimming may drop it from the map
-    if (!job->done) {
-        finish_locked(*job);
+    if (finished_now) {
+        notify("job-finished", brief(*out));
     }
-    return *job;
+    return out;
 }
 
 void job_store::finish_locked(job_record& job) {

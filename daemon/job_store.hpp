@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,7 +33,12 @@ inline constexpr std::size_t max_running_jobs = 1024;
 /// Thread-safe: results arrive on many session strands while admin requests read.
 class job_store {
   public:
-    explicit job_store(job_history_limits limits) : limits_(limits) {}
+    /// Told of every job that starts and finishes (the center publishes them as events);
+    /// called outside the store's lock.
+    using observer = std::function<void(const char* type, const job_record& job)>;
+
+    explicit job_store(job_history_limits limits, observer on_change = {})
+        : limits_(limits), on_change_(std::move(on_change)) {}
 
     /// Registers a running job; fills in its id and start time and returns the id.
     std::string start(job_record record);
@@ -56,11 +62,16 @@ class job_store {
     std::size_t running() const;
 
   private:
+    bool record_locked(const std::string& id, std::size_t index, job_result outcome,
+                       job_record& finished);
     void finish_locked(job_record& job);
     void trim_locked();
     static job_record brief(const job_record& job);
 
+    void notify(const char* type, const job_record& job) const;
+
     const job_history_limits limits_;
+    const observer on_change_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<job_record>> jobs_;
     std::deque<std::shared_ptr<job_record>> order_;  // by start, oldest first

@@ -184,6 +184,8 @@ void master_session::on_auth(proto::auth& m) {
     } while (!state_.sessions().add_master(id_, shared_from_this()));
     phase_ = phase::authenticated;
     authenticated_.store(true, std::memory_order_release);
+    state_.events().publish(event_type::master_authenticated,
+                            {{"master", id_}, {"name", name_}, {"remote", remote_}});
     logging::info("master authenticated", {{"SESSION_ID", id_},
                                            {"MASTER_NAME", name_},
                                            {"REMOTE_ADDR", remote_},
@@ -217,6 +219,8 @@ void master_session::register_services(proto::register_services m) {
             continue;
         }
         answer.results.push_back({name, true, {}, {}});
+        state_.events().publish(event_type::service_registered,
+                                {{"master", id_}, {"name", name_}, {"service", name}});
         logging::info(
             outcome == service_index::put_result::added ? "service registered" : "service replaced",
             {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-registered"}});
@@ -235,6 +239,9 @@ void master_session::remove_services(const proto::remove_services& m) {
         answer.services = state_.services().remove_all(id_);
     }
     for (const auto& name : answer.services) {
+        state_.events().publish(
+            event_type::service_removed,
+            {{"master", id_}, {"name", name_}, {"service", name}, {"reason", "removed"}});
         logging::info("service removed",
                       {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-removed"}});
     }
@@ -611,8 +618,15 @@ void master_session::deregister(disconnect_reason why) {
     }
     deregistered_ = true;
     state_.sessions().remove_master(id_);
-    // Its services go with the session, at once, whatever the reason.
+    // Watchers learn of the disconnect, then of each service that went with it, at once.
+    std::string reason(to_string(*reason_));
+    std::replace(reason.begin(), reason.end(), ' ', '-');
+    state_.events().publish(event_type::master_disconnected,
+                            {{"master", id_}, {"name", name_}, {"reason", reason}});
     for (const auto& name : state_.services().remove_all(id_)) {
+        state_.events().publish(
+            event_type::service_removed,
+            {{"master", id_}, {"name", name_}, {"service", name}, {"reason", reason}});
         logging::info("service removed", {{"SESSION_ID", id_},
                                           {"SERVICE", name},
                                           {"EVENT", "service-removed"},

@@ -2,6 +2,7 @@
 // per-entry refusals, the admin queries, and services vanishing with their session.
 #include <boost/json.hpp>
 
+#include "center_state.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "support/center_fixture.hpp"
 #include "support/wait.hpp"
@@ -151,6 +152,39 @@ TEST_F(services_test, services_come_with_auth) {
     EXPECT_TRUE(answer.results[0].ok);
     EXPECT_FALSE(answer.results[1].ok);
     EXPECT_EQ(instances_of("from-auth"), 1u);
+}
+
+TEST_F(services_test, every_change_is_an_event_in_order) {
+    event_log& events = center_->state().events();
+    const std::uint64_t start = events.last_index();
+    {
+        ws_client a(masters_ep());
+        const std::string id = join(a, "m", R"([{"name":"http"},{"name":"db"}])");
+        a.send_text(R"({"cmd":"remove","service":"db"})");
+        std::get<proto::removed>(a.read_message());
+        a.send(proto::leave{});
+        a.wait_closed();
+    }
+    std::vector<std::string> seen;
+    ASSERT_TRUE(wait_for([&] {
+        seen.clear();
+        const auto after = events.since(start);  // kept: the loop must not outlive it
+        for (const auto& e : *after) {
+            const auto j = json::parse(e->json);
+            seen.push_back(e->type +
+                           (j.as_object().contains("service")
+                                ? ":" + json::value_to<std::string>(j.at("service"))
+                                : "") +
+                           (j.as_object().contains("reason")
+                                ? "/" + json::value_to<std::string>(j.at("reason"))
+                                : ""));
+        }
+        return seen.size() >= 6;
+    }));
+    EXPECT_EQ(seen,
+              (std::vector<std::string>{"master-authenticated", "service-registered:http",
+                                        "service-registered:db", "service-removed:db/removed",
+                                        "master-disconnected/left", "service-removed:http/left"}));
 }
 
 TEST_F(services_test, services_vanish_when_the_session_ends_however_it_ends) {

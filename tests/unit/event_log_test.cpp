@@ -1,0 +1,81 @@
+// The event log: indexes, bounded history with an explicit "too old", filters, and
+// subscriptions that miss nothing between the backlog and the live events.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "event_log.hpp"
+
+namespace regcenter {
+namespace {
+
+namespace json = boost::json;
+
+TEST(event_log, indexes_count_up_and_since_returns_what_came_after) {
+    event_log log(100);
+    EXPECT_EQ(log.last_index(), 0u);
+    EXPECT_EQ(log.publish("master-authenticated", {{"master", "a"}}), 1u);
+    EXPECT_EQ(log.publish("service-registered", {{"master", "a"}, {"service", "http"}}), 2u);
+    EXPECT_EQ(log.publish("master-disconnected", {{"master", "a"}, {"reason", "left"}}), 3u);
+    auto after1 = log.since(1);
+    ASSERT_TRUE(after1);
+    ASSERT_EQ(after1->size(), 2u);
+    EXPECT_EQ((*after1)[0]->index, 2u);
+    const auto whole = json::parse((*after1)[0]->json);
+    EXPECT_EQ(whole.at("type"), "service-registered");
+    EXPECT_EQ(whole.at("service"), "http");
+    EXPECT_EQ(whole.at("index").as_int64(), 2);
+    EXPECT_TRUE(whole.as_object().contains("at"));
+    EXPECT_TRUE(log.since(3)->empty());
+    EXPECT_TRUE(log.since(99)->empty());  // ahead of the log: nothing yet
+}
+
+TEST(event_log, an_index_older_than_the_history_is_said_to_be_too_old) {
+    event_log log(3);
+    for (int i = 0; i < 10; ++i) {
+        log.publish("tokens-changed", {});
+    }
+    EXPECT_EQ(log.first_index(), 8u);
+    EXPECT_FALSE(log.since(0));  // events 1..7 are gone: the watcher must re-list
+    EXPECT_FALSE(log.since(6));
+    ASSERT_TRUE(log.since(7));  // 8, 9, 10 are all still here
+    EXPECT_EQ(log.since(7)->size(), 3u);
+}
+
+TEST(event_log, filters_by_type_and_service) {
+    event_log log;
+    log.publish("service-registered", {{"service", "http"}});
+    log.publish("service-registered", {{"service", "db"}});
+    log.publish("master-disconnected", {{"master", "a"}});
+    event_filter types;
+    types.types = {"master-disconnected"};
+    EXPECT_EQ(log.since(0, types)->size(), 1u);
+    event_filter services;
+    services.services = {"db"};
+    ASSERT_EQ(log.since(0, services)->size(), 1u);
+    EXPECT_EQ(log.since(0, services)->at(0)->index, 2u);
+}
+
+TEST(event_log, a_subscription_continues_exactly_where_its_backlog_ends) {
+    event_log log;
+    log.publish("a", {});
+    log.publish("b", {});
+    std::vector<std::uint64_t> live;
+    std::optional<std::vector<event_ptr>> backlog;
+    const auto id =
+        log.subscribe(1, backlog, [&](const event_ptr& e) { live.push_back(e->index); });
+    ASSERT_TRUE(backlog);
+    ASSERT_EQ(backlog->size(), 1u);
+    EXPECT_EQ(backlog->at(0)->index, 2u);
+    log.publish("c", {});
+    log.publish("d", {});
+    EXPECT_EQ(live, (std::vector<std::uint64_t>{3, 4}));
+    EXPECT_EQ(log.subscribers(), 1u);
+    log.unsubscribe(id);
+    log.publish("e", {});
+    EXPECT_EQ(live.size(), 2u);
+    EXPECT_EQ(log.subscribers(), 0u);
+}
+
+}  // namespace
+}  // namespace regcenter
