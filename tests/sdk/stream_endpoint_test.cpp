@@ -191,12 +191,24 @@ TEST_F(stream_endpoint_test, bad_requests_are_refused_before_or_after_the_upgrad
     EXPECT_EQ(code, 4400);
     EXPECT_NE(last_job_error().find("text messages are control"), std::string::npos);
 
-    // A message over 1 MiB is refused by the WebSocket layer (1009), also recorded.
+    // A message over 1 MiB is refused by the WebSocket layer (1009), also recorded. The center
+    // may close while the client is still writing it: then the write or the close is cut.
     auto big = open("echo");
-    big->send_binary(std::string(2 * 1024 * 1024, 'z'));
-    control.clear();
-    read_to_close(*big, control, code);
-    EXPECT_EQ(code, 1009);
+    try {
+        big->send_binary(std::string(2 * 1024 * 1024, 'z'));
+    } catch (const std::system_error&) {
+    }
+    for (;;) {
+        const ws_read r = big->read(10s);
+        ASSERT_NE(r.what, ws_read::kind::timeout);
+        if (r.what == ws_read::kind::closed) {
+            EXPECT_EQ(r.close_code, 1009);
+            break;
+        }
+        if (r.what == ws_read::kind::error) {
+            break;
+        }
+    }
     EXPECT_NE(last_job_error().find("at most 1 MiB"), std::string::npos) << last_job_error();
 }
 
