@@ -76,6 +76,24 @@ bool master::remove_action(const std::string& name) {
     return true;
 }
 
+void master::register_service(service_info service) {
+    if (impl_->state().services().put(std::move(service))) {
+        impl_->services_changed();
+    }
+}
+
+bool master::remove_service(const std::string& name) {
+    if (!impl_->state().services().remove(name)) {
+        return false;
+    }
+    impl_->services_changed();
+    return true;
+}
+
+std::vector<service_info> master::services() const {
+    return impl_->state().services().snapshot();
+}
+
 void master::on_connect(connect_handler h) {
     impl_->state().set_connect_handler(std::move(h));
 }

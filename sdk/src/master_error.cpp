@@ -28,6 +28,8 @@ class master_category_impl final : public boost::system::error_category {
                 return "the center reported an error";
             case master_errc::invalid_url:
                 return "the center URL is not of the form ws://host:port[/v1/master]";
+            case master_errc::service_refused:
+                return "the center refused to register a service";
         }
         return "unknown regcenter.master error " + std::to_string(value);
     }
@@ -56,6 +58,7 @@ bool is_fatal(boost::system::error_code ec) noexcept {
         case master_errc::heartbeat_timeout:
         case master_errc::protocol_error:
         case master_errc::center_error:
+        case master_errc::service_refused:
             return false;
     }
     return false;

@@ -11,10 +11,10 @@
 namespace regcenter {
 namespace {
 
-constexpr master_errc all[] = {master_errc::auth_failed,     master_errc::auth_timeout,
-                               master_errc::connect_timeout, master_errc::heartbeat_timeout,
-                               master_errc::protocol_error,  master_errc::retries_exhausted,
-                               master_errc::center_error,    master_errc::invalid_url};
+constexpr master_errc all[] = {
+    master_errc::auth_failed,       master_errc::auth_timeout,   master_errc::connect_timeout,
+    master_errc::heartbeat_timeout, master_errc::protocol_error, master_errc::retries_exhausted,
+    master_errc::center_error,      master_errc::invalid_url,    master_errc::service_refused};
 
 TEST(master_error, every_value_has_its_own_message) {
     std::set<std::string> messages;
@@ -43,6 +43,7 @@ TEST(master_error, only_terminal_errors_are_fatal) {
     EXPECT_FALSE(is_fatal(master_errc::heartbeat_timeout));
     EXPECT_FALSE(is_fatal(master_errc::protocol_error));
     EXPECT_FALSE(is_fatal(master_errc::center_error));
+    EXPECT_FALSE(is_fatal(master_errc::service_refused));
     EXPECT_FALSE(is_fatal(boost::asio::error::connection_refused));
     EXPECT_FALSE(is_fatal(boost::system::error_code{}));
 }

@@ -21,6 +21,7 @@
 #include "regcenter/common/net.hpp"
 #include "regcenter/master_config.hpp"
 #include "regcenter/master_error.hpp"
+#include "regcenter/service.hpp"
 
 namespace regcenter {
 
@@ -100,6 +101,21 @@ class master {
     /// Removes an action and advertises the change; false if there was none. Streams already
     /// running keep going.
     bool remove_action(const std::string& name);
+
+    /// Registers a service this master hosts (proto-spec/services.md, docs/sdk.md "Services"),
+    /// or replaces the one of the same name. Throws std::invalid_argument for a service the
+    /// center would refuse (a bad name, a field over its limit; the message says which) and
+    /// std::length_error for a 257th service. The services go in auth to every center, so a
+    /// reconnect (a center restart, say) registers them again; a change is sent at once to every
+    /// authenticated center. A center's refusal is reported with on_error(service_refused).
+    /// Thread-safe; before or after connect(), also from a handler.
+    void register_service(service_info service);
+
+    /// Removes a service from every center; false if there was none by that name. Thread-safe.
+    bool remove_service(const std::string& name);
+
+    /// The registered services, sorted by name. Thread-safe.
+    std::vector<service_info> services() const;
 
     /// Event callbacks. Set them before connect(); they are not synchronized with running links.
     void on_connect(connect_handler h);

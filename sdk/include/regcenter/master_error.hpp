@@ -14,6 +14,7 @@ enum class master_errc {
     retries_exhausted,  ///< retry_attempts consecutive failures; this center is given up
     center_error,       ///< the center sent {"cmd":"error"}; context holds its message
     invalid_url,        ///< connect(url) was given something that is not ws://host:port
+    service_refused,    ///< the center refused a registered service; context names it and why
 };
 
 const boost::system::error_category& master_category() noexcept;

@@ -6,13 +6,17 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <random>
 #include <string_view>
 #include <utility>
 #include <variant>
 
+#include <boost/json/serialize.hpp>
+
 #include "regcenter/master_error.hpp"
 #include "regcenter/proto/protocol.hpp"
+#include "regcenter/proto/service.hpp"
 
 namespace regcenter::detail {
 namespace {
@@ -25,6 +29,11 @@ constexpr std::string_view user_agent = "regcenter-sdk/0.1";
 // Data frame bytes queued for the socket before streams wait: enough to keep the socket busy,
 // small enough that a ping, a credit or a new stream's data never waits behind megabytes.
 constexpr std::size_t max_queued_data = 4 * proto::streams::max_data_payload;
+
+// Encoded service entries per "register" (and in "auth"): far below the center's default
+// max_message (1 MiB) even with the actions next to them in auth, yet above the largest single
+// entry services.md allows (about 90 KiB), so every message carries at least one.
+constexpr std::size_t max_services_bytes = 256 * 1024;
 
 // Completion token that turns errors into values: the run loop decides on every error itself,
 // so nothing is thrown across co_await.
@@ -117,6 +126,8 @@ struct center_link::connection {
     clock::duration heartbeat{};     // the center's announced ping interval
     clock::duration dead_after{};
     std::vector<proto::action_info> advertised;  // the list the center was told last
+    // The services the center was told about on this connection (in auth or register).
+    std::map<std::string, proto::service_info, std::less<>> services;
     std::unique_ptr<port> stream_port;
     std::shared_ptr<stream_mux> streams;  // from the handshake on
 };
@@ -191,6 +202,75 @@ void center_link::advertise(const std::shared_ptr<connection>& c) {
     send(c, proto::actions_update{std::move(actions)});
 }
 
+void center_link::services_changed() {
+    net::post(strand_, [self = shared_from_this()] {
+        if (const std::shared_ptr<connection> c = self->current_) {
+            self->sync_services(c);
+        }
+    });
+}
+
+void center_link::sync_services(const std::shared_ptr<connection>& c) {
+    if (!c->live() || !c->authenticated || c->leaving || c->close_queued) {
+        return;  // auth carries the services; on_auth_success catches up with later changes
+    }
+    const std::vector<proto::service_info> wanted = state_->services().snapshot();
+
+    // Gone: one "remove" each (the command names one service, or all of them).
+    std::vector<std::string> gone;
+    for (const auto& [name, s] : c->services) {
+        if (!std::ranges::binary_search(wanted, name, std::less<>{}, &proto::service_info::name)) {
+            gone.push_back(name);
+        }
+    }
+    for (const std::string& name : gone) {
+        log(log_level::info, "removing service \"" + name + "\"");
+        c->services.erase(name);
+        send(c, proto::remove_services{name, nullptr});
+    }
+
+    // New or changed: "register" messages of at most max_services_bytes of entries each.
+    proto::register_services batch;
+    std::size_t batch_bytes = 0;
+    const auto flush = [&] {
+        if (!batch.services.empty()) {
+            log(log_level::info,
+                "registering " + std::to_string(batch.services.size()) + " services");
+            send(c, batch);
+            batch.services.clear();
+            batch_bytes = 0;
+        }
+    };
+    for (const proto::service_info& s : wanted) {
+        auto it = c->services.find(s.name);
+        if (it != c->services.end() && it->second == s) {
+            continue;
+        }
+        boost::json::object entry = proto::to_json(s);
+        const std::size_t bytes = boost::json::serialize(entry).size();
+        if (batch_bytes + bytes > max_services_bytes) {
+            flush();
+        }
+        batch.services.emplace_back(std::move(entry));
+        batch_bytes += bytes;
+        c->services.insert_or_assign(s.name, s);
+    }
+    flush();
+}
+
+void center_link::on_registered(const proto::registered& m) {
+    for (const proto::service_result& r : m.results) {
+        if (r.ok) {
+            log(log_level::debug, "service \"" + r.name + "\" registered");
+            continue;
+        }
+        const std::string what =
+            "service \"" + r.name + "\" refused (" + r.code + "): " + r.message;
+        log(log_level::warning, what);
+        state_->report_error(master_errc::service_refused, key_ + ": " + what);
+    }
+}
+
 net::awaitable<void> center_link::run() {
     while (!stopping_) {
         const attempt_result result = co_await attempt();
@@ -245,7 +325,20 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
     const master_config& config = state_->config();
     // Always present, an empty list too: it tells the center this master speaks streams.
     c->advertised = state_->actions().snapshot();
-    send(c, proto::auth{config.token, state_->name(), config.labels, c->advertised});
+    proto::auth auth{config.token, state_->name(), config.labels, c->advertised};
+    // The services go with auth, up to max_services_bytes; on_auth_success registers the rest
+    // (and whatever changed meanwhile) with "register".
+    std::size_t services_bytes = 0;
+    for (const proto::service_info& s : state_->services().snapshot()) {
+        boost::json::object entry = proto::to_json(s);
+        services_bytes += boost::json::serialize(entry).size();
+        if (services_bytes > max_services_bytes) {
+            break;
+        }
+        auth.services.emplace_back(std::move(entry));
+        c->services.emplace(s.name, s);
+    }
+    send(c, auth);
     arm_deadline(c, config.auth_timeout, master_errc::auth_timeout);
     c->last_rx = clock::now();
 
@@ -419,6 +512,20 @@ void center_link::handle(const std::shared_ptr<connection>& c, proto::message& m
             return;
         }
         c->streams->on_message(m);
+    } else if (std::holds_alternative<proto::registered>(m) ||
+               std::holds_alternative<proto::removed>(m)) {
+        if (!c->authenticated) {
+            fail(master_errc::protocol_error,
+                 "\"" + std::string(proto::command_name(m)) + "\" before auth-success");
+            return;
+        }
+        if (const auto* r = std::get_if<proto::registered>(&m)) {
+            on_registered(*r);
+        } else {
+            log(log_level::debug, "removed " +
+                                      std::to_string(std::get<proto::removed>(m).services.size()) +
+                                      " services");
+        }
     } else if (auto* u = std::get_if<proto::unknown>(&m)) {
         log(log_level::debug, "command \"" + u->cmd + "\"");
         state_->report_command(std::move(u->cmd), std::move(u->body));
@@ -439,7 +546,8 @@ void center_link::on_auth_success(const std::shared_ptr<connection>& c,
     log(log_level::info, "authenticated, heartbeat " + format_seconds(m.heartbeat));
     log(log_level::debug, "session " + m.session);
     state_->report_authenticated(key_, m.session);
-    advertise(c);  // actions changed while the auth was under way
+    advertise(c);      // actions changed while the auth was under way
+    sync_services(c);  // services too, and those that didn't fit in auth
 
     const double limit = m.heartbeat * state_->config().dead_after_heartbeats;
     if (limit > 0 && std::isfinite(limit)) {

@@ -1,6 +1,6 @@
 // One center's life cycle: resolve, connect, WebSocket handshake, auth, read loop, dead-center
-// detection, leave, action streams and reconnecting with backoff. The master owns one link per
-// center address.
+// detection, leave, action streams, services and reconnecting with backoff. The master owns one
+// link per center address.
 #pragma once
 
 #include <atomic>
@@ -43,6 +43,10 @@ class center_link : public std::enable_shared_from_this<center_link> {
     /// "actions" message (if it differs from what the center was told last). Thread-safe.
     void actions_changed();
 
+    /// The master's services changed: an authenticated session registers what is new or
+    /// different and removes what is gone, compared with what the center was told. Thread-safe.
+    void services_changed();
+
     /// True once the run loop has ended, for whatever reason. Thread-safe.
     bool finished() const { return finished_.load(); }
 
@@ -67,6 +71,8 @@ class center_link : public std::enable_shared_from_this<center_link> {
     void send(const std::shared_ptr<connection>& c, const proto::message& m);
     void send_data(const std::shared_ptr<connection>& c, outgoing_data frame);
     void advertise(const std::shared_ptr<connection>& c);
+    void sync_services(const std::shared_ptr<connection>& c);
+    void on_registered(const proto::registered& m);
     void send_close(const std::shared_ptr<connection>& c);
     void send_ping(const std::shared_ptr<connection>& c);
     void write_next(const std::shared_ptr<connection>& c);

@@ -85,16 +85,24 @@ bool master_impl::wait_closed(std::chrono::milliseconds timeout) {
     return state_->wait_idle(timeout);
 }
 
-void master_impl::actions_changed() {
-    std::vector<std::shared_ptr<center_link>> links;
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto& [key, link] : links_) {
-            links.push_back(link);
-        }
+std::vector<std::shared_ptr<center_link>> master_impl::links() const {
+    std::vector<std::shared_ptr<center_link>> out;
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, link] : links_) {
+        out.push_back(link);
     }
-    for (const auto& link : links) {
+    return out;
+}
+
+void master_impl::actions_changed() {
+    for (const auto& link : links()) {
         link->actions_changed();
+    }
+}
+
+void master_impl::services_changed() {
+    for (const auto& link : links()) {
+        link->services_changed();
     }
 }
 

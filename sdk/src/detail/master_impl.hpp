@@ -40,12 +40,17 @@ class master_impl {
     /// Tells every link that the actions changed, so authenticated sessions advertise them.
     void actions_changed();
 
+    /// Tells every link that the services changed, so authenticated sessions register or
+    /// remove the difference.
+    void services_changed();
+
     /// What ~master does: close(), wait for the links (unless that would deadlock), detach the
     /// handlers and, in own-thread mode, stop and join the thread.
     void shutdown();
 
   private:
     bool on_io_thread() const;
+    std::vector<std::shared_ptr<center_link>> links() const;
 
     // Declared first so it is destroyed last: the links' sockets, timers and strands must go
     // before the io_context they belong to.

@@ -23,6 +23,7 @@
 #include "action_registry.hpp"
 #include "regcenter/common/net.hpp"
 #include "regcenter/master.hpp"
+#include "service_registry.hpp"
 
 namespace regcenter::detail {
 
@@ -44,6 +45,9 @@ class master_state : public std::enable_shared_from_this<master_state> {
 
     /// The actions this master offers; thread-safe on its own.
     action_registry& actions() { return actions_; }
+
+    /// The services this master registers with every center; thread-safe on its own.
+    service_registry& services() { return services_; }
 
     retry_settings retry() const;
     void set_retry(retry_settings settings);
@@ -106,6 +110,7 @@ class master_state : public std::enable_shared_from_this<master_state> {
     net::strand<net::any_io_executor> events_;
     std::atomic<bool> detached_{false};
     action_registry actions_;
+    service_registry services_;
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable idle_cv_;
