@@ -15,14 +15,7 @@ namespace {
 const flag_spec json_flag{"json", "", "print the API's JSON answer as is, for scripts"};
 
 std::string labels_text(const json::object& master) {
-    std::string out;
-    for (const auto& [key, value] : object_field(master, "labels")) {
-        if (!out.empty()) {
-            out += ",";
-        }
-        out += std::string(key) + "=" + (value.is_string() ? std::string(value.get_string()) : "");
-    }
-    return printable(out);
+    return pairs_text(object_field(master, "labels"));
 }
 
 std::string actions_text(const json::object& master) {

@@ -14,17 +14,6 @@ namespace {
 
 const flag_spec json_flag{"json", "", "print the API's JSON answer as is, for scripts"};
 
-std::string pairs_text(const json::object& map) {
-    std::string out;
-    for (const auto& [key, value] : map) {
-        if (!out.empty()) {
-            out += ",";
-        }
-        out += std::string(key) + "=" + (value.is_string() ? std::string(value.get_string()) : "");
-    }
-    return printable(out);
-}
-
 std::string list_text(const json::array& list) {
     std::string out;
     for (const auto& entry : list) {

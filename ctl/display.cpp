@@ -253,4 +253,15 @@ void print_raw_json(std::ostream& out, const std::string& body) {
     }
 }
 
+std::string pairs_text(const boost::json::object& map) {
+    std::string out;
+    for (const auto& [key, value] : map) {
+        if (!out.empty()) {
+            out += ",";
+        }
+        out += std::string(key) + "=" + (value.is_string() ? std::string(value.get_string()) : "");
+    }
+    return printable(out);
+}
+
 }  // namespace regcenter::ctl

@@ -45,4 +45,7 @@ std::string age_of(std::string_view rfc3339,
 /// Prints a JSON answer of the daemon as it came (for --json), ending with a newline.
 void print_raw_json(std::ostream& out, const std::string& body);
 
+/// A JSON object of strings (labels, metadata) as "k=v,k=v", printable.
+std::string pairs_text(const boost::json::object& map);
+
 }  // namespace regcenter::ctl
