@@ -90,19 +90,25 @@ class service_center_test : public center_test {
         });
     }
 
+    // A master that registered http and metrics before connecting, once the center has both.
+    master& connect_with_two_services(std::string& id) {
+        master& m = make_master();
+        m.register_service(http_service());
+        m.register_service(named("metrics"));
+        connect_and_wait();
+        id = session();
+        EXPECT_TRUE(
+            wait_for([&] { return has_one("http", id, "1.4.2") && has_one("metrics", id, ""); }));
+        return m;
+    }
+
     recorder r_;
     std::unique_ptr<master> master_;
 };
 
 TEST_F(service_center_test, services_registered_before_connect_go_with_auth) {
-    master& m = make_master();
-    m.register_service(http_service());
-    m.register_service(named("metrics"));
-    connect_and_wait();
-    const std::string id = session();
-
-    ASSERT_TRUE(
-        wait_for([&] { return has_one("http", id, "1.4.2") && has_one("metrics", id, ""); }));
+    std::string id;
+    connect_with_two_services(id);
     const auto http = instances("http").at(0);
     EXPECT_EQ(http.service, http_service());
     EXPECT_EQ(http.master_name, "service-master");
@@ -156,13 +162,8 @@ TEST_F(service_center_test, registering_again_replaces_the_version) {
 }
 
 TEST_F(service_center_test, remove_service_removes_it_from_the_center) {
-    master& m = make_master();
-    m.register_service(http_service());
-    m.register_service(named("metrics"));
-    connect_and_wait();
-    const std::string id = session();
-    ASSERT_TRUE(
-        wait_for([&] { return has_one("http", id, "1.4.2") && has_one("metrics", id, ""); }));
+    std::string id;
+    master& m = connect_with_two_services(id);
 
     EXPECT_TRUE(m.remove_service("http"));
     ASSERT_TRUE(wait_for([&] { return instances("http").empty(); }));
