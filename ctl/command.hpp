@@ -77,5 +77,6 @@ command jobs_command();
 command tokens_command();
 command services_command();
 command service_command();
+command watch_command();
 
 }  // namespace regcenter::ctl

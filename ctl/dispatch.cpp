@@ -29,9 +29,9 @@ const std::vector<flag_spec>& global_flags() {
 
 const std::vector<command>& all_commands() {
     static const std::vector<command> commands = {
-        masters_command(), master_command(),   kick_command(),
-        run_command(),     stream_command(),   jobs_command(),
-        tokens_command(),  services_command(), service_command(),
+        masters_command(), master_command(), kick_command(),   run_command(),
+        stream_command(),  jobs_command(),   tokens_command(), services_command(),
+        service_command(), watch_command(),
     };
     return commands;
 }

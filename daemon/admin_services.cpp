@@ -11,39 +11,24 @@ namespace regcenter::admin {
 namespace json = boost::json;
 namespace {
 
-json::object string_map(const proto::label_map& m) {
-    json::object out;
-    for (const auto& [k, v] : m) {
-        out[k] = v;
-    }
-    return out;
-}
-
-json::object instance_to_json(const service_instance& i, center_state& state) {
-    json::object out{
-        {"master", i.master_id},
-        {"master_name", i.master_name},
-        {"remote", i.remote},
-        {"labels", string_map(i.labels)},
-        {"version", i.service.version},
-        {"endpoints", json::array(i.service.endpoints.begin(), i.service.endpoints.end())},
-        {"metadata", string_map(i.service.metadata)},
-        {"registered_at", format_rfc3339(i.registered_at)}};
-    if (auto session = state.sessions().find_master(i.master_id)) {
+json::object instance_to_json(const indexed_instance& i, center_state& state) {
+    json::object out = proto::to_json(static_cast<const proto::service_instance&>(i));
+    out["registered_at"] = format_rfc3339(i.registered_at);
+    if (auto session = state.sessions().find_master(i.master)) {
         out["last_seen_at"] = format_rfc3339(session->info().last_seen_at);
     }
     return out;
 }
 
 // ?meta.KEY=VALUE&label.KEY=VALUE, repeatable; nullopt with a 400 in `error` otherwise.
-std::optional<service_filter> read_filter(const route_context& ctx, http_response& error) {
+std::optional<instance_filter> read_filter(const route_context& ctx, http_response& error) {
     auto params = query_params(ctx.request.target());
     if (!params) {
         error = ctx.fail(http::status::bad_request, "bad-request",
                          "the query is not correctly URL-encoded");
         return std::nullopt;
     }
-    service_filter filter;
+    instance_filter filter;
     for (auto& [key, value] : *params) {
         if (key.starts_with("meta.") && key.size() > 5) {
             filter.metadata[key.substr(5)] = std::move(value);

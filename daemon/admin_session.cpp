@@ -2,6 +2,7 @@
 #include "admin_session.hpp"
 
 #include "admin_api.hpp"
+#include "admin_events.hpp"
 #include "admin_stream.hpp"
 #include "center_state.hpp"
 #include "logging.hpp"
@@ -43,6 +44,18 @@ void admin_session::on_read(beast::error_code ec, std::size_t) {
                                          std::to_string(state_.options().max_admin_body) + " bytes"
                                    : "malformed HTTP request: " + ec.message()),
             false);
+    }
+    if (is_events_request(parser_->get())) {
+        // A watcher (WebSocket or Server-Sent Events) takes the connection over; a refused
+        // plain request keeps it, a refused upgrade closes it as the stream endpoint does.
+        const bool upgrade = websocket::is_upgrade(parser_->get());
+        http_request request = parser_->release();
+        if (auto refusal = start_event_watch(stream_, state_, request)) {
+            const bool keep_alive = !upgrade && refusal->keep_alive();
+            refusal->keep_alive(keep_alive);
+            return write_response(std::move(*refusal), keep_alive);
+        }
+        return;
     }
     if (websocket::is_upgrade(parser_->get())) {
         // The stream endpoint takes the connection over; this session ends here.

@@ -11,6 +11,7 @@
 #include "logging.hpp"
 #include "master_handshake.hpp"
 #include "master_session.hpp"
+#include "regcenter/common/sha256.hpp"
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
@@ -97,6 +98,13 @@ void center::stop() {
     if (!state.wait_operator_streams_ended(shutdown_grace)) {
         logging::warning("operator streams did not close in time; their connections are cut");
     }
+    // Event watchers are closed last, so they still get the events of the sessions that just
+    // ended (master-disconnected with reason shutdown), then 1001.
+    state.close_watchers();
+    if (!state.wait_watchers_ended(shutdown_grace)) {
+        logging::warning("event watchers did not close in time; their connections are cut",
+                         {{"COUNT", std::to_string(state.watchers())}});
+    }
     state.stop_sweep();
     impl_->work.reset();
     state.io().stop();
@@ -133,15 +141,37 @@ bool center::kick(const std::string& id) {
 }
 
 void center::set_tokens(std::vector<std::string> tokens) {
-    impl_->state.tokens().replace(std::move(tokens));
+    token_store& store = impl_->state.tokens();
+    auto sorted_fingerprints = [&store] {
+        auto list = store.fingerprints();
+        std::sort(list.begin(), list.end());
+        return list;
+    };
+    const auto before = sorted_fingerprints();
+    store.replace(std::move(tokens));
+    // A reload that leaves the tokens as they were is not a change watchers need to hear of.
+    if (sorted_fingerprints() != before) {
+        impl_->state.events().publish(event_type::tokens_changed,
+                                      {{"change", "replaced"}, {"count", store.size()}});
+    }
 }
 
 bool center::add_token(const std::string& token) {
-    return impl_->state.tokens().add(token);
+    if (!impl_->state.tokens().add(token)) {
+        return false;
+    }
+    impl_->state.events().publish(event_type::tokens_changed,
+                                  {{"change", "added"}, {"fingerprint", token_fingerprint(token)}});
+    return true;
 }
 
 bool center::remove_token_by_fingerprint(const std::string& fingerprint) {
-    return impl_->state.tokens().remove_by_fingerprint(fingerprint);
+    if (!impl_->state.tokens().remove_by_fingerprint(fingerprint)) {
+        return false;
+    }
+    impl_->state.events().publish(event_type::tokens_changed,
+                                  {{"change", "removed"}, {"fingerprint", fingerprint}});
+    return true;
 }
 
 std::vector<std::string> center::token_fingerprints() const {

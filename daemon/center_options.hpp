@@ -55,6 +55,27 @@ struct center_options {
     /// always kept). See docs/actions.md, "Jobs".
     unsigned job_history = 1000;
 
+    /// Events kept for watchers that resume with ?since= (docs/events.md); a watcher whose
+    /// index has left this history is told to re-list.
+    unsigned event_history = 10'000;
+
+    /// Events one watcher may have waiting to be written; a watcher further behind is cut with
+    /// "lagged" and resumes with ?since=, so a stuck watcher holds at most this much.
+    unsigned event_watcher_queue = 1024;
+
+    /// The same bound in bytes of event JSON (not a config key: events are small, so the count
+    /// is what an operator tunes; this only caps unusually large events).
+    std::size_t event_watcher_queue_bytes = 4 * 1024 * 1024;
+
+    /// An SSE watcher that was sent nothing for this long gets a ": keep-alive" comment, so that
+    /// proxies don't close the quiet connection (not a config key; tests shorten it).
+    duration event_keep_alive = std::chrono::seconds(15);
+
+    /// The other centers of the cluster as ws:// URLs (docs/high-availability.md). Sent to every
+    /// master after auth ({"cmd":"centers"}) so that it connects to each of them too. Centers
+    /// share no state: each holds the sessions of every master.
+    std::vector<std::string> cluster_peers = {};
+
     /// Threads running the center's io_context. One is enough for tens of thousands of sessions.
     unsigned threads = 1;
 };

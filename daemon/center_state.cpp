@@ -2,6 +2,7 @@
 #include "center_state.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/json.hpp>
 
@@ -15,6 +16,7 @@ center_state::center_state(center_options options)
     : options_(std::move(options)),
       tokens_(options_.auth_tokens),
       admin_token_(options_.admin_token),
+      events_(options_.event_history),
       jobs_(job_history_limits{.jobs = options_.job_history}, [this](const char* type,
                                                                      const job_record& job) {
           boost::json::object data{{"job", job.id},
@@ -77,6 +79,52 @@ void center_state::operator_stream_ended() {
 bool center_state::wait_operator_streams_ended(std::chrono::milliseconds timeout) {
     std::unique_lock lock(operator_streams_mutex_);
     return operator_streams_ended_.wait_for(lock, timeout, [&] { return operator_streams_ == 0; });
+}
+
+std::optional<std::uint64_t> center_state::watcher_started(std::function<void()> close) {
+    std::lock_guard lock(watchers_mutex_);
+    if (watchers_closed_) {
+        return std::nullopt;
+    }
+    const std::uint64_t id = next_watcher_++;
+    watchers_.emplace(id, std::move(close));
+    return id;
+}
+
+void center_state::watcher_ended(std::uint64_t id) {
+    std::lock_guard lock(watchers_mutex_);
+    watchers_.erase(id);
+    if (watchers_.empty()) {
+        watchers_ended_.notify_all();
+    }
+}
+
+void center_state::close_watchers() {
+    std::vector<std::function<void()>> closers;
+    {
+        std::lock_guard lock(watchers_mutex_);
+        watchers_closed_ = true;
+        for (auto& [id, close] : watchers_) {
+            closers.push_back(std::exchange(close, {}));
+        }
+    }
+    // Outside the lock: a closer only posts, but it must never wait on a watcher that is
+    // itself waiting for this lock to end.
+    for (const auto& close : closers) {
+        if (close) {
+            close();
+        }
+    }
+}
+
+bool center_state::wait_watchers_ended(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(watchers_mutex_);
+    return watchers_ended_.wait_for(lock, timeout, [&] { return watchers_.empty(); });
+}
+
+std::size_t center_state::watchers() const {
+    std::lock_guard lock(watchers_mutex_);
+    return watchers_.size();
 }
 
 std::chrono::steady_clock::duration center_state::sweep_period() const {

@@ -5,8 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "center_options.hpp"
@@ -16,6 +19,7 @@
 #include "regcenter/common/net.hpp"
 #include "registry.hpp"
 #include "service_index.hpp"
+#include "service_subscriptions.hpp"
 #include "token_store.hpp"
 
 namespace regcenter {
@@ -30,6 +34,7 @@ class center_state {
     token_store& tokens() { return tokens_; }
     job_store& jobs() { return jobs_; }
     service_index& services() { return services_; }
+    service_subscriptions& subscriptions() { return subscriptions_; }
     event_log& events() { return events_; }
 
     std::string admin_token() const;
@@ -52,6 +57,18 @@ class center_state {
     /// True once no operator stream is left, or false after `timeout`.
     bool wait_operator_streams_ended(std::chrono::milliseconds timeout);
 
+    /// Event watchers (admin_events) register how to close them, so that stop() can close
+    /// them with 1001 and wait until they are gone. `close` is called at most once, on the
+    /// stopping thread, and must only post to the watcher's strand. nullopt once
+    /// close_watchers() ran: the watcher must close at once.
+    std::optional<std::uint64_t> watcher_started(std::function<void()> close);
+    void watcher_ended(std::uint64_t id);
+    /// Closes every watcher, and every one that starts from now on.
+    void close_watchers();
+    /// True once no watcher is left, or false after `timeout`.
+    bool wait_watchers_ended(std::chrono::milliseconds timeout);
+    std::size_t watchers() const;
+
     /// Starts the periodic sweep over all connections (auth deadline, pings, evictions).
     void start_sweep();
     void stop_sweep();
@@ -73,10 +90,16 @@ class center_state {
     std::mutex operator_streams_mutex_;
     std::condition_variable operator_streams_ended_;
     std::size_t operator_streams_ = 0;
+    mutable std::mutex watchers_mutex_;
+    std::condition_variable watchers_ended_;
+    std::map<std::uint64_t, std::function<void()>> watchers_;
+    std::uint64_t next_watcher_ = 1;
+    bool watchers_closed_ = false;
     registry registry_;
     event_log events_;  // before jobs_, whose observer publishes into it
     job_store jobs_;
     service_index services_;
+    service_subscriptions subscriptions_;
     // Declared last so it is destroyed first: handlers it still holds may own sessions whose
     // destructors use the registry above.
     net::io_context ioc_;

@@ -24,6 +24,7 @@
 #include <boost/program_options.hpp>
 
 #include "regcenter/common/address.hpp"
+#include "regcenter/proto/center_address.hpp"
 
 namespace regcenter {
 namespace {
@@ -233,6 +234,34 @@ const setting settings[] = {
      [](const daemon_config& d) { return std::to_string(d.center.job_history); },
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.job_history = whole_number(single(v), 1, 100000);
+     }},
+    {"events.history", "N", false, "Events kept for watchers resuming with since (1 to 1000000).",
+     [](const daemon_config& d) { return std::to_string(d.center.event_history); },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         c.center.event_history = whole_number(single(v), 1, 1000000);
+     }},
+    {"events.watcher_queue", "N", false,
+     "Events a watcher may fall behind before it is cut (1 to 1000000).",
+     [](const daemon_config& d) { return std::to_string(d.center.event_watcher_queue); },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         c.center.event_watcher_queue = whole_number(single(v), 1, 1000000);
+     }},
+    {"cluster.peers", "URL", true,
+     "Another center, ws://HOST:PORT, that masters are told to join too; repeatable.",
+     [](const daemon_config& d) {
+         return d.center.cluster_peers.empty()
+                    ? std::string("none")
+                    : std::to_string(d.center.cluster_peers.size()) + " peers";
+     },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         for (const auto& url : v) {
+             if (!proto::parse_center_url(url)) {
+                 throw bad_value(
+                     in_quotes(url) +
+                     " is not a center URL (ws://HOST:PORT or ws://HOST:PORT/v1/master)");
+             }
+         }
+         c.center.cluster_peers = v;
      }},
     {"log.level", "LEVEL", false, "Minimum level: debug, info, notice, warning, error.",
      [](const daemon_config& d) { return d.log_level; },

@@ -4,10 +4,13 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "regcenter/common/random_id.hpp"
 #include "regcenter/common/time_format.hpp"
 
 namespace regcenter {
 namespace json = boost::json;
+
+event_log::event_log(std::size_t history) : history_(history), run_(random_hex_id(8)) {}
 
 bool event_filter::matches(const event& e) const {
     if (!types.empty() && !types.contains(e.type)) {
@@ -89,6 +92,25 @@ std::uint64_t event_log::subscribe(std::uint64_t index,
     const std::uint64_t id = next_subscriber_++;
     subscribers_.emplace_back(id, std::move(on_event));
     return id;
+}
+
+event_log::watch_start event_log::watch(std::optional<std::uint64_t> since,
+                                        const event_filter& filter, listener on_event) {
+    std::lock_guard lock(mutex_);
+    watch_start out;
+    out.last_index = next_index_ - 1;
+    out.first_index = events_.empty() ? next_index_ : events_.front()->index;
+    if (since) {
+        auto backlog = *since <= out.last_index ? since_locked(*since, filter) : std::nullopt;
+        if (!backlog) {
+            out.too_old = true;
+            return out;
+        }
+        out.backlog = std::move(*backlog);
+    }
+    out.subscriber = next_subscriber_++;
+    subscribers_.emplace_back(out.subscriber, std::move(on_event));
+    return out;
 }
 
 void event_log::unsubscribe(std::uint64_t id) {

@@ -3,6 +3,7 @@
 // re-list.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -27,6 +28,10 @@ inline constexpr const char* service_removed = "service-removed";
 inline constexpr const char* tokens_changed = "tokens-changed";
 inline constexpr const char* job_started = "job-started";
 inline constexpr const char* job_finished = "job-finished";
+/// Every type, for validating a watcher's type filter.
+inline constexpr std::array<const char*, 7> all = {
+    master_authenticated, master_disconnected, service_registered, service_removed,
+    tokens_changed,       job_started,         job_finished};
 }  // namespace event_type
 
 struct event {
@@ -50,7 +55,12 @@ struct event_filter {
 /// should only queue the event for its own strand).
 class event_log {
   public:
-    explicit event_log(std::size_t history = 10'000) : history_(history) {}
+    explicit event_log(std::size_t history = 10'000);
+
+    /// A random id of this log, i.e. of this run of the center: indexes start again from 1
+    /// when the center restarts, so a watcher that finds another run after reconnecting knows
+    /// that its index means nothing here and must re-list.
+    const std::string& run() const { return run_; }
 
     /// Records an event and hands it to every subscriber; returns its index.
     std::uint64_t publish(std::string type, boost::json::object data);
@@ -75,6 +85,22 @@ class event_log {
     void unsubscribe(std::uint64_t id);
     std::size_t subscribers() const;
 
+    /// What watch() found, all taken under the one lock that also subscribed.
+    struct watch_start {
+        std::uint64_t subscriber = 0;    ///< for unsubscribe(); 0 when nothing was subscribed
+        std::uint64_t first_index = 0;   ///< the oldest index kept (last_index + 1 when empty)
+        std::uint64_t last_index = 0;    ///< the newest index (0 before the first event)
+        bool too_old = false;            ///< the history can't continue from `since`
+        std::vector<event_ptr> backlog;  ///< the events after `since` that pass the filter
+    };
+    /// subscribe() for a watcher: without `since`, live events from now on; with it, first the
+    /// backlog of events after `since` that pass `filter`. When the history no longer holds
+    /// every event after `since`, or `since` is beyond the newest event (a client of an earlier
+    /// run of the center), nothing is subscribed and too_old is set: the caller must re-list.
+    /// `on_event` gets every event (the caller filters), under the log's lock.
+    watch_start watch(std::optional<std::uint64_t> since, const event_filter& filter,
+                      listener on_event);
+
     std::size_t history() const { return history_; }
 
   private:
@@ -82,6 +108,7 @@ class event_log {
                                                        const event_filter& filter) const;
 
     const std::size_t history_;
+    const std::string run_;
     mutable std::mutex mutex_;
     std::deque<event_ptr> events_;
     std::uint64_t next_index_ = 1;

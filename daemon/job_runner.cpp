@@ -39,10 +39,10 @@ std::optional<std::unordered_set<std::string>> hosts(center_state& state,
         return std::nullopt;
     }
     std::unordered_set<std::string> ids;
-    service_filter filter;
+    instance_filter filter;
     filter.metadata = selector.meta;
     for (const auto& instance : state.services().instances(*selector.service, filter)) {
-        ids.insert(instance.master_id);
+        ids.insert(instance.master);
     }
     return ids;
 }

@@ -11,6 +11,7 @@
 #include "regcenter/common/units.hpp"
 #include "regcenter/proto/data_frame.hpp"
 #include "regcenter/proto/protocol.hpp"
+#include "regcenter/proto/service.hpp"
 
 namespace regcenter {
 namespace {
@@ -196,6 +197,9 @@ void master_session::on_auth(proto::auth& m) {
         // Answered like a register right after auth-success, so the master learns of refusals.
         register_services(proto::register_services{std::move(m.services), nullptr});
     }
+    if (!state_.options().cluster_peers.empty()) {
+        send(proto::center_list{state_.options().cluster_peers});
+    }
 }
 
 void master_session::register_services(proto::register_services m) {
@@ -210,7 +214,8 @@ void master_session::register_services(proto::register_services m) {
             continue;
         }
         const std::string name = parsed.service->name;
-        const auto outcome = state_.services().put(me, std::move(*parsed.service));
+        indexed_instance stored;
+        const auto outcome = state_.services().put(me, std::move(*parsed.service), &stored);
         if (outcome == service_index::put_result::too_many) {
             answer.results.push_back({name, false, std::string(proto::service_error_code::too_many),
                                       "a session may register at most " +
@@ -221,6 +226,8 @@ void master_session::register_services(proto::register_services m) {
         answer.results.push_back({name, true, {}, {}});
         state_.events().publish(event_type::service_registered,
                                 {{"master", id_}, {"name", name_}, {"service", name}});
+        state_.subscriptions().notify_registered(stored,
+                                                 outcome == service_index::put_result::replaced);
         logging::info(
             outcome == service_index::put_result::added ? "service registered" : "service replaced",
             {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-registered"}});
@@ -242,8 +249,54 @@ void master_session::remove_services(const proto::remove_services& m) {
         state_.events().publish(
             event_type::service_removed,
             {{"master", id_}, {"name", name_}, {"service", name}, {"reason", "removed"}});
+        state_.subscriptions().notify_removed(name, id_, "removed");
         logging::info("service removed",
                       {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-removed"}});
+    }
+    send(answer);
+}
+
+void master_session::discover(const proto::discover& m) {
+    proto::discover_result answer{m.query.service};
+    answer.id = m.id;
+    if (auto why = proto::check_service_name(m.query.service)) {
+        answer.code = proto::service_error_code::invalid_name;
+        answer.message = std::move(*why);
+    } else {
+        for (auto& i :
+             state_.services().instances(m.query.service, {m.query.metadata, m.query.labels})) {
+            answer.instances.push_back(std::move(static_cast<proto::service_instance&>(i)));
+        }
+    }
+    send(answer);
+}
+
+void master_session::subscribe(proto::subscribe m) {
+    if (deregistered_) {
+        return;  // the session is ending; a subscription now would outlive it
+    }
+    proto::service_update answer{m.query.service, std::string(proto::update_change::snapshot)};
+    answer.id = std::move(m.id);
+    const instance_filter filter{m.query.metadata, m.query.labels};
+    auto refuse = [&](std::string_view code, std::string message) {
+        answer.change = proto::update_change::refused;
+        answer.code = code;
+        answer.message = std::move(message);
+    };
+    if (auto why = proto::check_service_name(m.query.service)) {
+        refuse(proto::service_error_code::invalid_name, std::move(*why));
+    } else if (state_.subscriptions().add(shared_from_this(), std::move(m.query)) ==
+               service_subscriptions::add_result::too_many) {
+        std::string why = "a session may subscribe to at most ";
+        why += std::to_string(proto::service_limits::max_subscriptions);
+        why += " services";
+        refuse(proto::service_error_code::too_many_subscriptions, std::move(why));
+    } else {
+        // Subscribed first, snapshot second: a concurrent change is in the snapshot, or
+        // follows it, or both (service_subscriptions.hpp).
+        for (auto& i : state_.services().instances(answer.service, filter)) {
+            answer.instances.push_back(std::move(static_cast<proto::service_instance&>(i)));
+        }
     }
     send(answer);
 }
@@ -267,6 +320,9 @@ void master_session::handle_authenticated(proto::message& m) {
                    [&](proto::actions_update& a) { set_actions(std::move(a.actions)); },
                    [&](proto::register_services& r) { register_services(std::move(r)); },
                    [&](proto::remove_services& r) { remove_services(r); },
+                   [&](proto::discover& d) { discover(d); },
+                   [&](proto::subscribe& r) { subscribe(std::move(r)); },
+                   [&](proto::unsubscribe& u) { state_.subscriptions().remove(id_, u.service); },
                    [&](proto::stream_open&) {
                        send(proto::error{std::string(proto::error_code::bad_request),
                                          "only the center opens streams"});
@@ -623,10 +679,12 @@ void master_session::deregister(disconnect_reason why) {
     std::replace(reason.begin(), reason.end(), ' ', '-');
     state_.events().publish(event_type::master_disconnected,
                             {{"master", id_}, {"name", name_}, {"reason", reason}});
+    state_.subscriptions().remove_all(id_);
     for (const auto& name : state_.services().remove_all(id_)) {
         state_.events().publish(
             event_type::service_removed,
             {{"master", id_}, {"name", name_}, {"service", name}, {"reason", reason}});
+        state_.subscriptions().notify_removed(name, id_, reason);
         logging::info("service removed", {{"SESSION_ID", id_},
                                           {"SERVICE", name},
                                           {"EVENT", "service-removed"},

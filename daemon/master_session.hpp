@@ -101,6 +101,8 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void set_actions(std::vector<proto::action_info> actions);
     void register_services(proto::register_services m);
     void remove_services(const proto::remove_services& m);
+    void discover(const proto::discover& m);
+    void subscribe(proto::subscribe m);
     void on_data(const proto::data_frame& frame);
 
     // Streams (actions.md), all on the strand.

@@ -3,22 +3,12 @@
 #include <algorithm>
 
 namespace regcenter {
-namespace {
-
-bool all_match(const proto::label_map& wanted, const proto::label_map& have) {
-    return std::all_of(wanted.begin(), wanted.end(), [&](const auto& kv) {
-        auto it = have.find(kv.first);
-        return it != have.end() && it->second == kv.second;
-    });
+bool instance_filter::matches(const indexed_instance& i) const {
+    return proto::includes(i.service.metadata, metadata) && proto::includes(i.labels, labels);
 }
 
-}  // namespace
-
-bool service_filter::matches(const service_instance& i) const {
-    return all_match(metadata, i.service.metadata) && all_match(labels, i.labels);
-}
-
-service_index::put_result service_index::put(const owner& master, proto::service_info service) {
+service_index::put_result service_index::put(const owner& master, proto::service_info service,
+                                             indexed_instance* stored) {
     std::lock_guard lock(mutex_);
     auto& mine = by_master_[master.id];
     const bool replacing = mine.contains(service.name);
@@ -30,10 +20,13 @@ service_index::put_result service_index::put(const owner& master, proto::service
     }
     const auto now = std::chrono::system_clock::now();
     mine[service.name] = now;
-    service_instance instance{master.id,     master.name,        master.remote,
-                              master.labels, std::move(service), now};
+    indexed_instance instance{
+        {master.id, master.name, master.remote, master.labels, std::move(service)}, now};
     auto& slot = by_name_[instance.service.name][master.id];
     slot = std::move(instance);
+    if (stored != nullptr) {
+        *stored = slot;
+    }
     if (!replacing) {
         ++instances_;
     }
@@ -91,9 +84,9 @@ std::vector<std::pair<std::string, std::size_t>> service_index::names() const {
     return out;
 }
 
-std::vector<service_instance> service_index::instances(const std::string& name,
-                                                       const service_filter& filter) const {
-    std::vector<service_instance> out;
+std::vector<indexed_instance> service_index::instances(const std::string& name,
+                                                       const instance_filter& filter) const {
+    std::vector<indexed_instance> out;
     std::lock_guard lock(mutex_);
     auto service = by_name_.find(name);
     if (service == by_name_.end()) {

@@ -15,21 +15,17 @@
 
 namespace regcenter {
 
-/// One service as registered by one session, with what queries show about its master.
-struct service_instance {
-    std::string master_id;
-    std::string master_name;
-    std::string remote;
-    proto::label_map labels;  ///< the master's labels
-    proto::service_info service;
+/// One service as registered by one session, with what queries show about its master: what
+/// discovery sends (proto::service_instance) and when it was registered.
+struct indexed_instance : proto::service_instance {
     std::chrono::system_clock::time_point registered_at;
 };
 
 /// What a query keeps: every given metadata and label pair must match exactly.
-struct service_filter {
+struct instance_filter {
     proto::label_map metadata;
     proto::label_map labels;
-    bool matches(const service_instance& i) const;
+    bool matches(const indexed_instance& i) const;
 };
 
 /// Thread-safe (one mutex; every operation is a few map lookups, queries copy their result).
@@ -47,7 +43,9 @@ class service_index {
 
     /// Adds or replaces `service` for `master`; too_many when the session already has
     /// proto::service_limits::max_services others.
-    put_result put(const owner& master, proto::service_info service);
+    /// `stored`, when given, receives a copy of the instance as now indexed (for notifications).
+    put_result put(const owner& master, proto::service_info service,
+                   indexed_instance* stored = nullptr);
 
     /// Removes one service of a session; false if it had none by that name.
     bool remove(const std::string& master_id, const std::string& name);
@@ -60,8 +58,8 @@ class service_index {
     std::vector<std::pair<std::string, std::size_t>> names() const;
 
     /// The instances of one service that pass `filter`, ordered by master id.
-    std::vector<service_instance> instances(const std::string& name,
-                                            const service_filter& filter = {}) const;
+    std::vector<indexed_instance> instances(const std::string& name,
+                                            const instance_filter& filter = {}) const;
 
     /// The services of one session, sorted by name.
     std::vector<proto::service_info> of_master(const std::string& master_id) const;
@@ -71,7 +69,7 @@ class service_index {
   private:
     mutable std::mutex mutex_;
     // service name → master id → instance; master id → its service names.
-    std::unordered_map<std::string, std::map<std::string, service_instance>> by_name_;
+    std::unordered_map<std::string, std::map<std::string, indexed_instance>> by_name_;
     std::unordered_map<std::string, std::map<std::string, std::chrono::system_clock::time_point>>
         by_master_;
     std::size_t instances_ = 0;

@@ -5,6 +5,7 @@
 
 #include "regcenter/proto/messages.hpp"
 #include "regcenter/proto/protocol.hpp"
+#include "regcenter/proto/service.hpp"
 
 namespace regcenter::proto {
 namespace json = boost::json;
@@ -334,6 +335,165 @@ decode_result decode_removed(const json::object& o) {
     return message{std::move(m)};
 }
 
+// An optional object of strings ("metadata", "labels" of a query) of at most `max_keys` keys.
+std::optional<decode_error> read_to_json(const json::object& o, std::string_view field,
+                                         std::size_t max_keys, label_map& out) {
+    const json::value* v = o.if_contains(field);
+    if (v == nullptr || v->is_null()) {
+        return std::nullopt;
+    }
+    if (!v->is_object()) {
+        return wrong_type(field, "an object of strings", *v);
+    }
+    if (v->get_object().size() > max_keys) {
+        return decode_error{"field \"" + std::string(field) + "\" has more than " +
+                            std::to_string(max_keys) + " entries"};
+    }
+    for (const auto& [key, value] : v->get_object()) {
+        if (!value.is_string()) {
+            return wrong_type(std::string(field) + "." + std::string(key), "a string", value);
+        }
+        out.emplace(std::string(key), std::string(value.get_string()));
+    }
+    return std::nullopt;
+}
+
+// "service" (required; its syntax is the center's to judge, services.md section 5), then the
+// filters and the id.
+std::optional<decode_error> read_query(const json::object& o, service_query& q, json::value& id) {
+    std::optional<std::string> service;
+    if (auto e = optional_string(o, "service", 1024, service)) {
+        return e;
+    }
+    if (!service) {
+        return decode_error{"field \"service\" is missing"};
+    }
+    q.service = std::move(*service);
+    if (auto e = read_to_json(o, "metadata", service_limits::max_metadata_keys, q.metadata)) {
+        return e;
+    }
+    if (auto e = read_to_json(o, "labels", limits::max_labels, q.labels)) {
+        return e;
+    }
+    return read_request_id(o, id);
+}
+
+// "instances": every entry an instance of `service` (service.hpp parse_instance).
+std::optional<decode_error> read_instances(const json::object& o, std::string_view service,
+                                           std::vector<service_instance>& out) {
+    const json::value* v = o.if_contains("instances");
+    if (v == nullptr || v->is_null()) {
+        return std::nullopt;
+    }
+    if (!v->is_array()) {
+        return wrong_type("instances", "an array of instances", *v);
+    }
+    for (const json::value& entry : v->get_array()) {
+        std::string why;
+        auto instance = parse_instance(service, entry, why);
+        if (!instance) {
+            return decode_error{"instances[" + std::to_string(out.size()) + "]: " + why};
+        }
+        out.push_back(std::move(*instance));
+    }
+    return std::nullopt;
+}
+
+std::optional<decode_error> required_string(const json::object& o, std::string_view field,
+                                            std::string& out) {
+    std::optional<std::string> value;
+    if (auto e = optional_string(o, field, 64 * 1024, value)) {
+        return e;
+    }
+    if (!value) {
+        return decode_error{"field \"" + std::string(field) + "\" is missing"};
+    }
+    out = std::move(*value);
+    return std::nullopt;
+}
+
+template <class Request>
+decode_result decode_query_request(const json::object& o) {
+    Request m;
+    if (auto e = read_query(o, m.query, m.id)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_discover_result(const json::object& o) {
+    discover_result m;
+    if (auto e = required_string(o, "service", m.service)) {
+        return *e;
+    }
+    if (auto e = read_instances(o, m.service, m.instances)) {
+        return *e;
+    }
+    if (auto e = read_code_and_message(o, m.code, m.message)) {
+        return *e;
+    }
+    if (auto e = read_request_id(o, m.id)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_unsubscribe(const json::object& o) {
+    unsubscribe m;
+    if (auto e = required_string(o, "service", m.service)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_service_update(const json::object& o) {
+    service_update m;
+    if (auto e = required_string(o, "service", m.service)) {
+        return *e;
+    }
+    if (auto e = required_string(o, "change", m.change)) {
+        return *e;
+    }
+    if (auto e = read_instances(o, m.service, m.instances)) {
+        return *e;
+    }
+    std::optional<std::string> master;
+    std::optional<std::string> reason;
+    if (auto e = optional_string(o, "master", limits::max_name, master)) {
+        return *e;
+    }
+    if (auto e = optional_string(o, "reason", limits::max_name, reason)) {
+        return *e;
+    }
+    m.master = master.value_or("");
+    m.reason = reason.value_or("");
+    if (m.change == update_change::removed && m.master.empty()) {
+        return decode_error{"a \"removed\" service-update needs field \"master\""};
+    }
+    if (auto e = read_code_and_message(o, m.code, m.message)) {
+        return *e;
+    }
+    if (auto e = read_request_id(o, m.id)) {
+        return *e;
+    }
+    return message{std::move(m)};
+}
+
+decode_result decode_centers(const json::object& o) {
+    center_list m;
+    const json::value* v = o.if_contains("centers");
+    if (v == nullptr || !v->is_array()) {
+        return decode_error{"field \"centers\" must be an array of ws:// URLs"};
+    }
+    for (const json::value& url : v->get_array()) {
+        if (!url.is_string() || url.get_string().size() > 1024) {
+            return decode_error{"every entry of \"centers\" must be a URL string"};
+        }
+        m.centers.emplace_back(url.get_string());
+    }
+    return message{std::move(m)};
+}
+
 decode_result decode_auth(const json::object& o) {
     auth m;
     std::optional<std::string> token;
@@ -494,6 +654,24 @@ decode_result decode(std::string_view frame) {
     if (name == cmd::removed) {
         return decode_removed(o);
     }
+    if (name == cmd::discover) {
+        return decode_query_request<discover>(o);
+    }
+    if (name == cmd::discover_result) {
+        return decode_discover_result(o);
+    }
+    if (name == cmd::subscribe) {
+        return decode_query_request<subscribe>(o);
+    }
+    if (name == cmd::unsubscribe) {
+        return decode_unsubscribe(o);
+    }
+    if (name == cmd::service_update) {
+        return decode_service_update(o);
+    }
+    if (name == cmd::centers) {
+        return decode_centers(o);
+    }
     unknown u;
     u.cmd = std::string(name);
     u.body = std::move(o);
@@ -524,6 +702,27 @@ void put_id(json::object& o, const json::value& id) {
     }
 }
 
+json::array instances(const std::vector<service_instance>& list) {
+    json::array out;
+    out.reserve(list.size());
+    for (const service_instance& i : list) {
+        out.push_back(to_json(i));
+    }
+    return out;
+}
+
+json::object query(std::string_view cmd, const service_query& q, const json::value& id) {
+    json::object o{{"cmd", cmd}, {"service", q.service}};
+    if (!q.metadata.empty()) {
+        o["metadata"] = to_json(q.metadata);
+    }
+    if (!q.labels.empty()) {
+        o["labels"] = to_json(q.labels);
+    }
+    put_id(o, id);
+    return o;
+}
+
 struct encoder {
     json::object operator()(const auth& m) const {
         json::object o{{"cmd", cmd::auth}, {"token", m.token}};
@@ -531,11 +730,7 @@ struct encoder {
             o["name"] = *m.name;
         }
         if (!m.labels.empty()) {
-            json::object labels;
-            for (const auto& [k, v] : m.labels) {
-                labels[k] = v;
-            }
-            o["labels"] = std::move(labels);
+            o["labels"] = to_json(m.labels);
         }
         if (m.actions) {
             o["actions"] = encode_action_list(*m.actions);
@@ -626,6 +821,49 @@ struct encoder {
         put_id(o, m.id);
         return o;
     }
+    json::object operator()(const discover& m) const { return query(cmd::discover, m.query, m.id); }
+    json::object operator()(const discover_result& m) const {
+        json::object o{{"cmd", cmd::discover_result},
+                       {"service", m.service},
+                       {"instances", instances(m.instances)}};
+        if (!m.code.empty()) {
+            o["code"] = m.code;
+            o["message"] = m.message;
+        }
+        put_id(o, m.id);
+        return o;
+    }
+    json::object operator()(const subscribe& m) const {
+        return query(cmd::subscribe, m.query, m.id);
+    }
+    json::object operator()(const unsubscribe& m) const {
+        return {{"cmd", cmd::unsubscribe}, {"service", m.service}};
+    }
+    json::object operator()(const service_update& m) const {
+        json::object o{{"cmd", cmd::service_update}, {"service", m.service}, {"change", m.change}};
+        if (m.change == update_change::snapshot || m.change == update_change::registered) {
+            o["instances"] = instances(m.instances);
+        }
+        if (!m.master.empty()) {
+            o["master"] = m.master;
+        }
+        if (!m.reason.empty()) {
+            o["reason"] = m.reason;
+        }
+        if (!m.code.empty()) {
+            o["code"] = m.code;
+            o["message"] = m.message;
+        }
+        put_id(o, m.id);
+        return o;
+    }
+    json::object operator()(const center_list& m) const {
+        json::array list;
+        for (const auto& url : m.centers) {
+            list.emplace_back(url);
+        }
+        return {{"cmd", cmd::centers}, {"centers", std::move(list)}};
+    }
     json::object operator()(const unknown& m) const {
         json::object o = m.body;
         o["cmd"] = m.cmd;
@@ -651,6 +889,12 @@ struct namer {
     std::string_view operator()(const registered&) const { return cmd::registered; }
     std::string_view operator()(const remove_services&) const { return cmd::remove_services; }
     std::string_view operator()(const removed&) const { return cmd::removed; }
+    std::string_view operator()(const discover&) const { return cmd::discover; }
+    std::string_view operator()(const discover_result&) const { return cmd::discover_result; }
+    std::string_view operator()(const subscribe&) const { return cmd::subscribe; }
+    std::string_view operator()(const unsubscribe&) const { return cmd::unsubscribe; }
+    std::string_view operator()(const service_update&) const { return cmd::service_update; }
+    std::string_view operator()(const center_list&) const { return cmd::centers; }
     std::string_view operator()(const unknown& m) const { return m.cmd; }
 };
 

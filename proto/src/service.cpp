@@ -131,13 +131,104 @@ json::object to_json(const service_info& s) {
         o["endpoints"] = std::move(endpoints);
     }
     if (!s.metadata.empty()) {
-        json::object metadata;
-        for (const auto& [k, v] : s.metadata) {
-            metadata[k] = v;
-        }
-        o["metadata"] = std::move(metadata);
+        o["metadata"] = to_json(s.metadata);
     }
     return o;
+}
+
+json::object to_json(const label_map& m) {
+    json::object out;
+    for (const auto& [k, v] : m) {
+        out[k] = v;
+    }
+    return out;
+}
+
+namespace {
+
+// A string field of an instance; false (with `why`) when present with another type.
+bool read_string(const json::object& o, std::string_view field, std::string& out,
+                 std::string& why) {
+    const json::value* v = o.if_contains(field);
+    if (v == nullptr || v->is_null()) {
+        return true;
+    }
+    if (!v->is_string()) {
+        why = "instance field \"" + std::string(field) + "\" must be a string";
+        return false;
+    }
+    out = std::string(v->get_string());
+    return true;
+}
+
+}  // namespace
+
+bool includes(const label_map& have, const label_map& wanted) {
+    for (const auto& [k, v] : wanted) {
+        auto it = have.find(k);
+        if (it == have.end() || it->second != v) {
+            return false;
+        }
+    }
+    return true;
+}
+
+json::object to_json(const service_instance& i) {
+    return {{"master", i.master},
+            {"master_name", i.master_name},
+            {"remote", i.remote},
+            {"labels", to_json(i.labels)},
+            {"version", i.service.version},
+            {"endpoints", json::array(i.service.endpoints.begin(), i.service.endpoints.end())},
+            {"metadata", to_json(i.service.metadata)}};
+}
+
+std::optional<service_instance> parse_instance(std::string_view name, const json::value& entry,
+                                               std::string& why) {
+    if (!entry.is_object()) {
+        why = "an instance must be an object";
+        return std::nullopt;
+    }
+    const json::object& o = entry.get_object();
+    service_instance i;
+    if (!read_string(o, "master", i.master, why) ||
+        !read_string(o, "master_name", i.master_name, why) ||
+        !read_string(o, "remote", i.remote, why)) {
+        return std::nullopt;
+    }
+    if (const json::value* labels = o.if_contains("labels");
+        labels != nullptr && !labels->is_null()) {
+        if (!labels->is_object()) {
+            why = "instance field \"labels\" must be an object of strings";
+            return std::nullopt;
+        }
+        for (const auto& [k, v] : labels->get_object()) {
+            if (!v.is_string()) {
+                why = "instance label \"" + std::string(k) + "\" must be a string";
+                return std::nullopt;
+            }
+            i.labels.emplace(std::string(k), std::string(v.get_string()));
+        }
+    }
+    // The service part is validated like a registration, so both ends agree on the limits.
+    json::object service{{"name", name}};
+    for (const char* field : {"version", "endpoints", "metadata"}) {
+        if (const json::value* v = o.if_contains(field)) {
+            service[field] = *v;
+        }
+    }
+    parsed_service parsed = parse_service(service);
+    if (parsed.problem) {
+        why = parsed.problem->message;
+        return std::nullopt;
+    }
+    i.service = std::move(*parsed.service);
+    return i;
+}
+
+bool matches(const service_query& query, const service_instance& instance) {
+    return includes(instance.service.metadata, query.metadata) &&
+           includes(instance.labels, query.labels);
 }
 
 }  // namespace regcenter::proto

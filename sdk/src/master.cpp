@@ -5,7 +5,7 @@
 
 #include "detail/action_registry.hpp"
 #include "detail/master_impl.hpp"
-#include "regcenter/detail/center_address.hpp"
+#include "regcenter/proto/center_address.hpp"
 
 namespace regcenter {
 
@@ -23,11 +23,11 @@ void master::connect(const std::string& host, std::uint16_t port) {
     if (host.empty() || port == 0) {
         throw std::invalid_argument("regcenter::master::connect: empty host or port 0");
     }
-    impl_->connect(detail::center_address{host, port});
+    impl_->connect(proto::center_address{host, port});
 }
 
 void master::connect(std::string_view url) {
-    const auto address = detail::parse_center_url(url);
+    const auto address = proto::parse_center_url(url);
     if (!address) {
         throw std::invalid_argument("regcenter::master::connect: \"" + std::string(url) +
                                     "\": " + make_error_code(master_errc::invalid_url).message());

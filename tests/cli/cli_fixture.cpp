@@ -41,8 +41,8 @@ void cli_test::start_daemon() {
     admin_ep_ = {loopback, static_cast<unsigned short>(std::stoi((*listening)[2]))};
 }
 
-std::string cli_test::start_master(const std::string& name,
-                                   const std::vector<std::string>& labels) {
+std::string cli_test::start_master(const std::string& name, const std::vector<std::string>& labels,
+                                   const std::vector<std::string>& services) {
     std::vector<std::string> argv = {TEST_MASTER_PATH,
                                      "--url",
                                      "ws://127.0.0.1:" + std::to_string(masters_ep_.port()),
@@ -53,6 +53,10 @@ std::string cli_test::start_master(const std::string& name,
     for (const auto& label : labels) {
         argv.push_back("--label");
         argv.push_back(label);
+    }
+    for (const auto& service : services) {
+        argv.push_back("--service");
+        argv.push_back(service);
     }
     masters_.push_back(std::make_unique<child_process>(argv));
     auto ready = masters_.back()->wait_for_line("^ready ([0-9a-f]+)$", 20s);

@@ -29,8 +29,9 @@ class cli_test : public ::testing::Test {
     void start_daemon();
 
     /// Starts a test master against the daemon and returns its session id once it is
-    /// authenticated. Labels are "KEY=VALUE".
-    std::string start_master(const std::string& name, const std::vector<std::string>& labels = {});
+    /// authenticated. Labels are "KEY=VALUE"; `services` are registered with its auth.
+    std::string start_master(const std::string& name, const std::vector<std::string>& labels = {},
+                             const std::vector<std::string>& services = {});
 
     /// regcenterctl `args` plus --addr and --token of the running daemon.
     program_result ctl(std::vector<std::string> args, program_options options = {});

@@ -73,14 +73,14 @@ class service_center_test : public center_test {
     }
 
     // The instances of `name` the center has, all of them.
-    std::vector<service_instance> instances(const std::string& name) {
+    std::vector<indexed_instance> instances(const std::string& name) {
         return center_->state().services().instances(name);
     }
 
     // Whether the center has exactly one instance of `name`, of session `id`, at `version`.
     bool has_one(const std::string& name, const std::string& id, const std::string& version) {
         const auto list = instances(name);
-        return list.size() == 1 && list[0].master_id == id && list[0].service.version == version;
+        return list.size() == 1 && list[0].master == id && list[0].service.version == version;
     }
 
     std::size_t count_logs(std::string_view text) {

@@ -2,6 +2,7 @@
 // tests that drive a real regcenterd from outside (the regcenterctl tests).
 //
 //   regcenter_test_master --url ws://127.0.0.1:PORT --token TOKEN --name NAME [--label K=V]...
+//                         [--service NAME]...
 //
 // Once authenticated it prints one line, "ready <session-id>", to stdout. SIGTERM or SIGINT
 // make it leave the center and exit 0. REGCENTER_TEST_LOG=1 prints the SDK's log on stderr.
@@ -26,11 +27,13 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 
 #include "regcenter/common/net.hpp"
 #include "regcenter/master.hpp"
+#include "regcenter/service.hpp"
 
 namespace {
 
@@ -42,12 +45,13 @@ struct options {
     std::string token;
     std::string name;
     regcenter::proto::label_map labels;
+    std::vector<std::string> services;  // registered (name only) before connecting
 };
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "regcenter_test_master: " << problem
               << "\nusage: regcenter_test_master --url ws://HOST:PORT --token TOKEN --name NAME "
-                 "[--label KEY=VALUE]...\n";
+                 "[--label KEY=VALUE]... [--service NAME]...\n";
     std::exit(2);
 }
 
@@ -71,6 +75,8 @@ options parse(int argc, char** argv) {
                 usage("--label needs KEY=VALUE, got \"" + value + "\"");
             }
             o.labels[value.substr(0, eq)] = value.substr(eq + 1);
+        } else if (flag == "--service") {
+            o.services.push_back(value);
         } else {
             usage("unknown option " + flag);
         }
@@ -229,6 +235,11 @@ int main(int argc, char** argv) {
             "produce", produce, "writes args.bytes bytes of a pattern",
             json::object{{"type", "object"}, {"properties", {{"bytes", {{"type", "integer"}}}}}});
 
+        for (const auto& name : opts.services) {
+            regcenter::service_info service;
+            service.name = name;
+            master.register_service(std::move(service));
+        }
         try {
             master.connect(std::string_view(opts.url));
         } catch (const std::invalid_argument& e) {

@@ -6,10 +6,16 @@
 namespace regcenter::test {
 
 ws_client::ws_client(const tcp::endpoint& server, std::string path,
-                     std::chrono::milliseconds timeout, std::string bearer)
+                     std::chrono::milliseconds timeout, std::string bearer, int receive_buffer)
     : ws_(ioc_) {
     bool done = false;
     beast::error_code ec;
+    if (receive_buffer > 0) {
+        // Before connect, so that the window the server sees is small from the start.
+        tcp::socket& socket = beast::get_lowest_layer(ws_).socket();
+        socket.open(server.protocol());
+        socket.set_option(net::socket_base::receive_buffer_size(receive_buffer));
+    }
     beast::get_lowest_layer(ws_).async_connect(server, [&](beast::error_code e) {
         ec = e;
         done = true;

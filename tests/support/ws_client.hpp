@@ -30,9 +30,11 @@ class ws_client {
   public:
     /// Connects and completes the WebSocket handshake to `path` (with "Authorization: Bearer"
     /// when `bearer` is set); throws std::system_error, whose what() has the HTTP status when
-    /// the server declined the upgrade.
+    /// the server declined the upgrade. A `receive_buffer` above 0 is set as SO_RCVBUF before
+    /// connecting, for a client that must fall behind quickly when it doesn't read.
     explicit ws_client(const tcp::endpoint& server, std::string path = "/v1/master",
-                       std::chrono::milliseconds timeout = 5s, std::string bearer = "");
+                       std::chrono::milliseconds timeout = 5s, std::string bearer = "",
+                       int receive_buffer = 0);
     ~ws_client();
 
     void send_text(std::string_view text);

@@ -40,6 +40,8 @@ void expect_same_settings(const daemon_config& a, const daemon_config& b) {
     EXPECT_EQ(a.center.threads, b.center.threads);
     EXPECT_EQ(a.center.stream_stall_timeout, b.center.stream_stall_timeout);
     EXPECT_EQ(a.center.job_history, b.center.job_history);
+    EXPECT_EQ(a.center.event_history, b.center.event_history);
+    EXPECT_EQ(a.center.event_watcher_queue, b.center.event_watcher_queue);
     EXPECT_EQ(a.log_level, b.log_level);
 }
 
@@ -116,6 +118,8 @@ TEST_F(config, defaults_without_arguments) {
     EXPECT_EQ(c.center.max_message, 1024u * 1024u);
     EXPECT_EQ(c.center.stream_stall_timeout, 60s);
     EXPECT_EQ(c.center.job_history, 1000u);
+    EXPECT_EQ(c.center.event_history, 10000u);
+    EXPECT_EQ(c.center.event_watcher_queue, 1024u);
     EXPECT_EQ(c.log_level, "info");
     EXPECT_EQ(c.config_file, "");
 }
@@ -140,6 +144,9 @@ streams:
   stall_timeout: 90s
 jobs:
   history: 50
+events:
+  history: 500
+  watcher_queue: 64
 log:
   level: debug
 )";
@@ -163,6 +170,9 @@ max_message = 64KiB
 stall_timeout = 90s
 [jobs]
 history = 50
+[events]
+history = 500
+watcher_queue = 64
 [log]
 level = debug
 )";
@@ -179,6 +189,8 @@ void expect_full(const daemon_config& c) {
     EXPECT_EQ(c.center.max_message, 64u * 1024u);
     EXPECT_EQ(c.center.stream_stall_timeout, 90s);
     EXPECT_EQ(c.center.job_history, 50u);
+    EXPECT_EQ(c.center.event_history, 500u);
+    EXPECT_EQ(c.center.event_watcher_queue, 64u);
     EXPECT_EQ(c.log_level, "debug");
 }
 
@@ -200,7 +212,7 @@ TEST_F(config, flags_alone_set_every_key) {
               "--auth.token=first-token", "--auth.token", "second-token", "--auth.timeout=1500ms",
               "--auth.max_failures=5", "--heartbeat.interval=1m", "--heartbeat.timeout=150",
               "--limits.max_message=64KiB", "--streams.stall_timeout=90s", "--jobs.history=50",
-              "--log.level=debug"});
+              "--events.history=500", "--events.watcher_queue=64", "--log.level=debug"});
     expect_full(c);
 }
 
@@ -415,6 +427,13 @@ TEST_F(config, bad_number_names_key) {
               "config error: --jobs.history: number \"0\" out of range (expected a whole number "
               "from 1 to 100000)");
     EXPECT_CONTAINS(error_of({"--streams.stall_timeout=0s"}), "--streams.stall_timeout: duration");
+    EXPECT_EQ(error_of({"--events.history=0"}),
+              "config error: --events.history: number \"0\" out of range (expected a whole "
+              "number from 1 to 1000000)");
+    EXPECT_CONTAINS(error_of({"--events.watcher_queue=many"}),
+                    "--events.watcher_queue: invalid number \"many\"");
+    EXPECT_CONTAINS(yaml_error("events:\n  watcher_queue: 0\n"),
+                    ":2: events.watcher_queue: number \"0\" out of range");
 }
 
 TEST_F(config, addresses_are_host_colon_port) {

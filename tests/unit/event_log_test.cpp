@@ -77,5 +77,53 @@ TEST(event_log, a_subscription_continues_exactly_where_its_backlog_ends) {
     EXPECT_EQ(log.subscribers(), 0u);
 }
 
+TEST(event_log, watch_reports_the_history_bounds_and_refuses_what_it_cannot_continue) {
+    event_log log(3);
+    std::vector<std::uint64_t> live;
+    const auto record = [&](const event_ptr& e) { live.push_back(e->index); };
+
+    // Before any event: from now, or since 0, both fine.
+    auto empty = log.watch(std::nullopt, {}, record);
+    EXPECT_FALSE(empty.too_old);
+    EXPECT_EQ(empty.last_index, 0u);
+    EXPECT_EQ(empty.first_index, 1u);
+    log.unsubscribe(empty.subscriber);
+
+    for (int i = 0; i < 5; ++i) {
+        log.publish(i % 2 == 0 ? "service-registered" : "tokens-changed",
+                    {{"service", "s" + std::to_string(i)}});
+    }
+    // History holds 3, 4, 5.
+    const auto now = log.watch(std::nullopt, {}, record);
+    EXPECT_FALSE(now.too_old);
+    EXPECT_NE(now.subscriber, 0u);
+    EXPECT_EQ(now.first_index, 3u);
+    EXPECT_EQ(now.last_index, 5u);
+    EXPECT_TRUE(now.backlog.empty());
+
+    event_filter registered;
+    registered.types = {"service-registered"};
+    const auto resumed = log.watch(2, registered, record);
+    EXPECT_FALSE(resumed.too_old);
+    ASSERT_EQ(resumed.backlog.size(), 2u);  // 3 and 5; 4 is filtered out
+    EXPECT_EQ(resumed.backlog[0]->index, 3u);
+    EXPECT_EQ(resumed.backlog[1]->index, 5u);
+    EXPECT_EQ(log.subscribers(), 2u);
+
+    const auto gone = log.watch(1, {}, record);  // 2 has left the history
+    EXPECT_TRUE(gone.too_old);
+    EXPECT_EQ(gone.subscriber, 0u);
+    const auto ahead = log.watch(6, {}, record);  // from an earlier run of the center
+    EXPECT_TRUE(ahead.too_old);
+    EXPECT_EQ(ahead.last_index, 5u);
+    EXPECT_EQ(log.subscribers(), 2u);  // neither refusal subscribed
+
+    log.publish("tokens-changed", {});
+    EXPECT_EQ(live, (std::vector<std::uint64_t>{6, 6}));  // the listeners get every event
+    log.unsubscribe(now.subscriber);
+    log.unsubscribe(resumed.subscriber);
+    EXPECT_EQ(log.subscribers(), 0u);
+}
+
 }  // namespace
 }  // namespace regcenter

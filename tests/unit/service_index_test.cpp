@@ -30,7 +30,7 @@ TEST(service_index, finds_one_service_among_ten_thousand_sessions) {
     EXPECT_EQ(index.names().front(), (std::pair<std::string, std::size_t>{"svc0", 1000}));
     const auto all = index.instances("svc3");
     EXPECT_EQ(all.size(), 1000u);
-    service_filter zone_a;
+    instance_filter zone_a;
     zone_a.metadata = {{"zone", "a"}};
     const auto some = index.instances("svc3", zone_a);
     EXPECT_EQ(some.size(), 100u);
@@ -38,7 +38,7 @@ TEST(service_index, finds_one_service_among_ten_thousand_sessions) {
         EXPECT_EQ(i.service.name, "svc3");
         EXPECT_EQ(i.service.metadata.at("zone"), "a");
     }
-    service_filter label;
+    instance_filter label;
     label.labels = {{"n", "x"}};
     EXPECT_EQ(index.instances("svc3", label).size(), 1000u);
     label.labels = {{"n", "y"}};

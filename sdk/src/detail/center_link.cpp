@@ -149,7 +149,7 @@ bool center_link::port::data_room() const {
     return conn && conn->live() && !conn->close_queued && conn->queued_data < max_queued_data;
 }
 
-center_link::center_link(const net::any_io_executor& executor, center_address address,
+center_link::center_link(const net::any_io_executor& executor, proto::center_address address,
                          std::shared_ptr<master_state> state)
     : strand_(net::make_strand(executor)),
       address_(std::move(address)),

@@ -16,7 +16,7 @@
 #include "master_stream.hpp"
 #include "regcenter/common/net.hpp"
 #include "regcenter/detail/backoff.hpp"
-#include "regcenter/detail/center_address.hpp"
+#include "regcenter/proto/center_address.hpp"
 #include "regcenter/proto/messages.hpp"
 
 namespace regcenter::detail {
@@ -26,7 +26,7 @@ namespace regcenter::detail {
 /// link alive until it ends, so the master may drop its reference at any time.
 class center_link : public std::enable_shared_from_this<center_link> {
   public:
-    center_link(const net::any_io_executor& executor, center_address address,
+    center_link(const net::any_io_executor& executor, proto::center_address address,
                 std::shared_ptr<master_state> state);
 
     center_link(const center_link&) = delete;
@@ -89,7 +89,7 @@ class center_link : public std::enable_shared_from_this<center_link> {
     void log(log_level level, const std::string& text) const;
 
     net::strand<net::any_io_executor> strand_;
-    const center_address address_;
+    const proto::center_address address_;
     const std::string key_;
     const std::shared_ptr<master_state> state_;
 

@@ -38,7 +38,7 @@ bool master_impl::on_io_thread() const {
     return ioc_->get_executor().running_in_this_thread();
 }
 
-void master_impl::connect(const center_address& address) {
+void master_impl::connect(const proto::center_address& address) {
     const std::string key = address.key();
     std::shared_ptr<center_link> link;
     {

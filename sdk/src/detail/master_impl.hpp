@@ -14,7 +14,7 @@
 #include "center_link.hpp"
 #include "master_state.hpp"
 #include "regcenter/common/net.hpp"
-#include "regcenter/detail/center_address.hpp"
+#include "regcenter/proto/center_address.hpp"
 #include "regcenter/master.hpp"
 
 namespace regcenter::detail {
@@ -30,7 +30,7 @@ class master_impl {
     master_impl(const master_impl&) = delete;
     master_impl& operator=(const master_impl&) = delete;
 
-    void connect(const center_address& address);
+    void connect(const proto::center_address& address);
     void close();
     bool wait_closed(std::chrono::milliseconds timeout);
     std::vector<center_status> connected_centers() const { return state_->connected(); }

@@ -20,6 +20,16 @@ namespace regcenter::proto {
 /// Labels a master attaches to itself, e.g. {"zone":"eu-1"}; sorted so output is stable.
 using label_map = std::map<std::string, std::string, std::less<>>;
 
+/// One service instance as a master registers it (services.md section 1). A master has at most
+/// one per name.
+struct service_info {
+    std::string name;
+    std::string version;                 ///< free text, may be empty
+    std::vector<std::string> endpoints;  ///< e.g. "http://10.0.0.7:8080", as the master says
+    label_map metadata;                  ///< string keys and values, filterable
+    friend bool operator==(const service_info&, const service_info&) = default;
+};
+
 /// A named action a master offers (actions.md A.1).
 struct action_info {
     std::string name;
@@ -159,6 +169,79 @@ struct removed {
     friend bool operator==(const removed&, const removed&) = default;
 };
 
+/// A registered instance as discovery reports it: the service and the master hosting it.
+struct service_instance {
+    std::string master;  ///< the hosting session's id on the answering center
+    std::string master_name;
+    std::string remote;  ///< the master's address as the center sees it
+    label_map labels;    ///< the master's labels
+    service_info service;
+    friend bool operator==(const service_instance&, const service_instance&) = default;
+};
+
+/// What discover and subscribe ask for: the instances of one service whose metadata and whose
+/// master's labels include every given pair (empty maps: all instances).
+struct service_query {
+    std::string service;
+    label_map metadata;
+    label_map labels;
+    friend bool operator==(const service_query&, const service_query&) = default;
+};
+
+/// master → center: the instances of a service now (services.md section 5).
+struct discover {
+    service_query query;
+    boost::json::value id;
+    friend bool operator==(const discover&, const discover&) = default;
+};
+
+/// center → master: the answer to discover; `code` is empty unless the query was refused.
+struct discover_result {
+    std::string service;
+    std::vector<service_instance> instances = {};
+    std::string code = {};  ///< service_error_code when refused
+    std::string message = {};
+    boost::json::value id = nullptr;
+    friend bool operator==(const discover_result&, const discover_result&) = default;
+};
+
+/// master → center: the instances of a service now and every change to them from now on, as
+/// service-update messages, until unsubscribe or the session's end (services.md section 6).
+/// One subscription per service name and session: subscribing again replaces the filters.
+struct subscribe {
+    service_query query;
+    boost::json::value id;
+    friend bool operator==(const subscribe&, const subscribe&) = default;
+};
+
+/// master → center: ends the subscription to a service; not answered.
+struct unsubscribe {
+    std::string service;
+    friend bool operator==(const unsubscribe&, const unsubscribe&) = default;
+};
+
+/// center → master: the state of a subscription (`change` is one of protocol.hpp
+/// update_change): the snapshot that answers subscribe, an instance registered or replaced, an
+/// instance removed, or the refusal of the subscribe.
+struct service_update {
+    std::string service;
+    std::string change;
+    std::vector<service_instance> instances = {};  ///< snapshot: all that match; registered: one
+    std::string master = {};                       ///< removed: whose instance
+    std::string reason = {};   ///< removed: "removed", the session's end reason, or "unmatched"
+    std::string code = {};     ///< refused: service_error_code
+    std::string message = {};  ///< refused: why
+    boost::json::value id = nullptr;  ///< snapshot and refused: the subscribe's id
+    friend bool operator==(const service_update&, const service_update&) = default;
+};
+
+/// center → master, after auth-success: the other centers of the cluster, as ws:// URLs, so
+/// that the master connects to each of them too (services.md section 7).
+struct center_list {
+    std::vector<std::string> centers;
+    friend bool operator==(const center_list&, const center_list&) = default;
+};
+
 /// A well-formed message whose cmd this codec doesn't know; kept whole so callers can answer it
 /// ("unknown-command") or hand it to an application callback.
 struct unknown {
@@ -170,7 +253,8 @@ struct unknown {
 using message =
     std::variant<auth, auth_success, auth_failed, ping, pong, leave, error, actions_update,
                  stream_open, stream_credit, stream_end, stream_error, stream_close,
-                 register_services, registered, remove_services, removed, unknown>;
+                 register_services, registered, remove_services, removed, discover, discover_result,
+                 subscribe, unsubscribe, service_update, center_list, unknown>;
 
 /// Why a frame is not a valid message; `what` is meant for the peer's "bad-request" error.
 struct decode_error {

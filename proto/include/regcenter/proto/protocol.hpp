@@ -32,7 +32,21 @@ inline constexpr std::string_view register_services = "register";
 inline constexpr std::string_view registered = "registered";
 inline constexpr std::string_view remove_services = "remove";
 inline constexpr std::string_view removed = "removed";
+inline constexpr std::string_view discover = "discover";
+inline constexpr std::string_view discover_result = "discover-result";
+inline constexpr std::string_view subscribe = "subscribe";
+inline constexpr std::string_view unsubscribe = "unsubscribe";
+inline constexpr std::string_view service_update = "service-update";
+inline constexpr std::string_view centers = "centers";
 }  // namespace cmd
+
+/// Values of the "change" field of service-update (services.md section 6).
+namespace update_change {
+inline constexpr std::string_view snapshot = "snapshot";
+inline constexpr std::string_view registered = "registered";
+inline constexpr std::string_view removed = "removed";
+inline constexpr std::string_view refused = "refused";
+}  // namespace update_change
 
 /// Values of the "code" field of an error message.
 namespace error_code {

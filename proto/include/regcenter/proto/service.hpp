@@ -15,15 +15,6 @@
 
 namespace regcenter::proto {
 
-/// One service instance as a master registers it. A master has at most one per name.
-struct service_info {
-    std::string name;
-    std::string version;                 ///< free text, may be empty
-    std::vector<std::string> endpoints;  ///< e.g. "http://10.0.0.7:8080", as the master says
-    label_map metadata;                  ///< string keys and values, filterable
-    friend bool operator==(const service_info&, const service_info&) = default;
-};
-
 /// Limits on services (proto-spec/services.md section 3); an entry over them is refused with
 /// the code and a message that names the limit.
 namespace service_limits {
@@ -34,7 +25,8 @@ inline constexpr std::size_t max_endpoint = 512;
 inline constexpr std::size_t max_metadata_keys = 64;
 inline constexpr std::size_t max_metadata_key = 128;
 inline constexpr std::size_t max_metadata_value = 1024;
-inline constexpr std::size_t max_services = 256;  ///< per session
+inline constexpr std::size_t max_services = 256;       ///< per session
+inline constexpr std::size_t max_subscriptions = 256;  ///< per session
 }  // namespace service_limits
 
 /// Codes of a refused service entry.
@@ -43,6 +35,7 @@ inline constexpr std::string_view invalid_service = "invalid-service";  ///< not
 inline constexpr std::string_view invalid_name = "invalid-name";
 inline constexpr std::string_view too_large = "too-large";         ///< a length or count limit
 inline constexpr std::string_view too_many = "too-many-services";  ///< max_services reached
+inline constexpr std::string_view too_many_subscriptions = "too-many-subscriptions";
 }  // namespace service_error_code
 
 /// Why an entry was refused.
@@ -63,7 +56,24 @@ struct parsed_service {
 };
 parsed_service parse_service(const boost::json::value& entry);
 
+/// Labels or metadata as a JSON object of strings.
+boost::json::object to_json(const label_map& map);
+
 /// The entry as it travels: {"name","version","endpoints","metadata"}, empty fields left out.
 boost::json::object to_json(const service_info& service);
+
+/// An instance as discovery reports it (services.md section 5): {"master","master_name",
+/// "remote","labels","version","endpoints","metadata"}; the service's name is the message's.
+boost::json::object to_json(const service_instance& instance);
+
+/// Reads an instance of service `name` written by to_json; nullopt with `why` set otherwise.
+std::optional<service_instance> parse_instance(std::string_view name,
+                                               const boost::json::value& entry, std::string& why);
+
+/// Whether every pair of `wanted` is in `have` (filters on metadata and labels).
+bool includes(const label_map& have, const label_map& wanted);
+
+/// Whether `instance` passes `query`'s metadata and label filters (its name is not compared).
+bool matches(const service_query& query, const service_instance& instance);
 
 }  // namespace regcenter::proto

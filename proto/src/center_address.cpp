@@ -1,12 +1,12 @@
 // Parsing of center URLs (see center_address.hpp).
-#include "regcenter/detail/center_address.hpp"
+#include "regcenter/proto/center_address.hpp"
 
 #include <algorithm>
 #include <charconv>
 
 #include "regcenter/proto/protocol.hpp"
 
-namespace regcenter::detail {
+namespace regcenter::proto {
 namespace {
 
 constexpr std::string_view scheme = "ws://";
@@ -47,7 +47,7 @@ std::optional<center_address> parse_center_url(std::string_view url) {
     std::string_view rest = url.substr(scheme.size());
     const std::size_t slash = rest.find('/');
     if (slash != std::string_view::npos) {
-        if (rest.substr(slash) != proto::master_path) {
+        if (rest.substr(slash) != master_path) {
             return std::nullopt;
         }
         rest = rest.substr(0, slash);
@@ -92,4 +92,4 @@ std::optional<center_address> parse_center_url(std::string_view url) {
     return out;
 }
 
-}  // namespace regcenter::detail
+}  // namespace regcenter::proto

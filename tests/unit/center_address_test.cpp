@@ -1,9 +1,9 @@
 // Parsing of the ws:// URLs master::connect(url) accepts.
 #include <gtest/gtest.h>
 
-#include "regcenter/detail/center_address.hpp"
+#include "regcenter/proto/center_address.hpp"
 
-namespace regcenter::detail {
+namespace regcenter::proto {
 namespace {
 
 TEST(center_address, accepts_host_and_port) {
@@ -55,4 +55,4 @@ TEST(center_address, rejects_other_forms) {
 }
 
 }  // namespace
-}  // namespace regcenter::detail
+}  // namespace regcenter::proto

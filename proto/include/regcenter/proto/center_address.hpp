@@ -1,4 +1,5 @@
-// Where a center is: host and port from connect(), or parsed from a ws:// URL. No I/O.
+// Where a center is: host and port, or parsed from a ws:// URL (SDK connect(), cluster.peers).
+// No I/O.
 #pragma once
 
 #include <cstdint>
@@ -6,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace regcenter::detail {
+namespace regcenter::proto {
 
 struct center_address {
     std::string host;  ///< a name or an IP literal, IPv6 without brackets
@@ -23,4 +24,4 @@ struct center_address {
 /// form, a missing or zero port, or a port above 65535 yields nullopt.
 std::optional<center_address> parse_center_url(std::string_view url);
 
-}  // namespace regcenter::detail
+}  // namespace regcenter::proto
