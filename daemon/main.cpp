@@ -68,11 +68,16 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
         was.listen != now.listen || was.admin_listen != now.admin_listen ||
         was.auth_timeout != now.auth_timeout || was.auth_max_failures != now.auth_max_failures ||
         was.heartbeat_interval != now.heartbeat_interval ||
-        was.heartbeat_timeout != now.heartbeat_timeout || was.max_message != now.max_message;
+        was.heartbeat_timeout != now.heartbeat_timeout || was.max_message != now.max_message ||
+        was.stream_stall_timeout != now.stream_stall_timeout ||
+        was.job_history != now.job_history || was.event_history != now.event_history ||
+        was.event_watcher_queue != now.event_watcher_queue ||
+        was.cluster_peers != now.cluster_peers;
     if (needs_restart) {
         logging::warning(
-            "reload: listen addresses, auth, heartbeat and limits settings take effect only "
-            "after a restart",
+            "reload: only tokens, the admin token and log.level change on SIGHUP; the other "
+            "changed settings (listen addresses, auth, heartbeat, limits, streams, jobs, "
+            "events, cluster) take effect after a restart",
             {{"EVENT", "reload"}});
     }
     logging::notice("configuration reloaded", {{"TOKENS", std::to_string(now.auth_tokens.size())},

@@ -197,7 +197,7 @@ void master_session::on_auth(proto::auth& m) {
         // Answered like a register right after auth-success, so the master learns of refusals.
         register_services(proto::register_services{std::move(m.services), nullptr});
     }
-    if (!state_.options().cluster_peers.empty()) {
+    if (m.wants_centers && !state_.options().cluster_peers.empty()) {
         send(proto::center_list{state_.options().cluster_peers});
     }
 }
@@ -249,7 +249,8 @@ void master_session::remove_services(const proto::remove_services& m) {
         state_.events().publish(
             event_type::service_removed,
             {{"master", id_}, {"name", name_}, {"service", name}, {"reason", "removed"}});
-        state_.subscriptions().notify_removed(name, id_, "removed");
+        state_.subscriptions().notify_removed(name, id_,
+                                              std::string(proto::removal_reason::removed));
         logging::info("service removed",
                       {{"SESSION_ID", id_}, {"SERVICE", name}, {"EVENT", "service-removed"}});
     }

@@ -98,7 +98,7 @@ void service_subscriptions::notify_registered(const proto::service_instance& ins
         proto::service_update update{instance.service.name,
                                      std::string(proto::update_change::removed)};
         update.master = instance.master;
-        update.reason = "unmatched";
+        update.reason = proto::removal_reason::unmatched;
         const auto frame = std::make_shared<const std::string>(proto::encode(update));
         for (const auto& session : unmatched) {
             session->send(frame);

@@ -1,13 +1,17 @@
-// A minimal master: joins one center, logs every event to stderr, offers three actions and leaves
-// on SIGINT/SIGTERM.
+// A minimal master: joins a center (and the other centers it names), logs every event to
+// stderr, offers three actions, registers the services it is told to, can watch a service's
+// instances, and leaves on SIGINT/SIGTERM.
 //
 // Actions (see docs/sdk.md, "Actions and streams"):
 //   echo  answers with its args when they are a string, then streams its input back
 //   cat   streams its input back as it arrives, byte for byte (binary files too)
 //   load  a call: returns the 1, 5 and 15 minute load averages as JSON
 //
-//   minimal_master [URL [TOKEN]]
+//   minimal_master [--name NAME] [--service NAME]... [--endpoint URL] [--meta KEY=VALUE]...
+//                  [--watch SERVICE] [URL [TOKEN]]
 //
+// --service registers a service (repeatable); --endpoint and --meta apply to every service.
+// --watch subscribes to a service and prints its instances whenever they change.
 // URL and TOKEN default to $REGCENTER_URL and $REGCENTER_TOKEN, then to a local development
 // center. Prefer the environment for the token: command lines are visible to every local user.
 #include <pthread.h>
@@ -21,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -28,12 +33,71 @@
 
 namespace {
 
-std::string setting(int argc, char** argv, int index, const char* env, const char* fallback) {
-    if (argc > index) {
-        return argv[index];
+struct options {
+    std::string name;
+    std::vector<std::string> services;
+    std::vector<std::string> endpoints;
+    regcenter::proto::label_map metadata;
+    std::string watch;
+    std::vector<std::string> positional;  // URL, TOKEN
+};
+
+// Throws std::invalid_argument with a usage message for anything it doesn't understand.
+options parse(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                throw std::invalid_argument(std::string(arg) + " needs a value");
+            }
+            return argv[++i];
+        };
+        if (arg == "--name") {
+            o.name = value();
+        } else if (arg == "--service") {
+            o.services.push_back(value());
+        } else if (arg == "--endpoint") {
+            o.endpoints.push_back(value());
+        } else if (arg == "--meta") {
+            const std::string pair = value();
+            const auto eq = pair.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                throw std::invalid_argument("--meta needs KEY=VALUE, not \"" + pair + "\"");
+            }
+            o.metadata[pair.substr(0, eq)] = pair.substr(eq + 1);
+        } else if (arg == "--watch") {
+            o.watch = value();
+        } else if (arg.starts_with("--")) {
+            throw std::invalid_argument("unknown option " + std::string(arg));
+        } else {
+            o.positional.emplace_back(arg);
+        }
+    }
+    if (o.positional.size() > 2) {
+        throw std::invalid_argument("too many arguments");
+    }
+    return o;
+}
+
+std::string setting(const options& o, std::size_t index, const char* env, const char* fallback) {
+    if (o.positional.size() > index) {
+        return o.positional[index];
     }
     const char* value = std::getenv(env);
     return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+void print_instances(const std::string& service,
+                     const std::vector<regcenter::service_instance>& instances) {
+    std::cerr << service << ": " << instances.size() << " instance(s)";
+    for (const auto& i : instances) {
+        std::cerr << ' ' << i.master_name;
+        for (const auto& e : i.service.endpoints) {
+            std::cerr << ' ' << e;
+        }
+    }
+    std::cerr << '\n';
 }
 
 const char* level_name(regcenter::log_level level) {
@@ -94,10 +158,20 @@ std::string load(const boost::json::value& /*args*/, std::string /*input*/) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::string url = setting(argc, argv, 1, "REGCENTER_URL", "ws://127.0.0.1:8010");
+    options opts;
+    try {
+        opts = parse(argc, argv);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "minimal_master: " << e.what()
+                  << "\nusage: minimal_master [--name NAME] [--service NAME]... [--endpoint URL]"
+                     " [--meta KEY=VALUE]... [--watch SERVICE] [URL [TOKEN]]\n";
+        return 2;
+    }
+    const std::string url = setting(opts, 0, "REGCENTER_URL", "ws://127.0.0.1:8010");
 
     regcenter::master_config config;
-    config.token = setting(argc, argv, 2, "REGCENTER_TOKEN", "register-center-token-2024");
+    config.token = setting(opts, 1, "REGCENTER_TOKEN", "register-center-token-2024");
+    config.name = opts.name;
     config.labels = {{"example", "minimal"}};
     config.logger = [](regcenter::log_level level, std::string_view line) {
         std::cerr << "[" << level_name(level) << "] " << line << '\n';
@@ -132,6 +206,16 @@ int main(int argc, char** argv) {
     master.handle_call("load", load, "1, 5 and 15 minute load averages as JSON");
 
     try {
+        // Registered before connecting: they go with auth to every center, after every
+        // reconnect too.
+        for (const auto& name : opts.services) {
+            master.register_service({name, "1.0", opts.endpoints, opts.metadata});
+        }
+        if (!opts.watch.empty()) {
+            master.subscribe(opts.watch, {}, [service = opts.watch](const auto& instances) {
+                print_instances(service, instances);
+            });
+        }
         master.connect(std::string_view(url));
     } catch (const std::invalid_argument& e) {
         std::cerr << e.what() << '\n';

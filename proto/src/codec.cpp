@@ -537,6 +537,12 @@ decode_result decode_auth(const json::object& o) {
     if (auto e = read_service_entries(o, false, m.services)) {
         return *e;
     }
+    if (const json::value* v = o.if_contains("centers"); v != nullptr && !v->is_null()) {
+        if (!v->is_bool()) {
+            return wrong_type("centers", "a boolean", *v);
+        }
+        m.wants_centers = v->get_bool();
+    }
     return message{std::move(m)};
 }
 
@@ -737,6 +743,9 @@ struct encoder {
         }
         if (!m.services.empty()) {
             o["services"] = json::array(m.services.begin(), m.services.end());
+        }
+        if (m.wants_centers) {
+            o["centers"] = true;
         }
         return o;
     }

@@ -94,6 +94,37 @@ std::vector<service_info> master::services() const {
     return impl_->state().services().snapshot();
 }
 
+void master::discover(std::string service, service_filter filter, discover_handler handler) {
+    if (!handler) {
+        throw std::invalid_argument("regcenter::master::discover: empty handler");
+    }
+    impl_->discover({std::move(service), std::move(filter.metadata), std::move(filter.labels)},
+                    std::move(handler));
+}
+
+std::uint64_t master::subscribe(std::string service, service_filter filter, peers_handler handler) {
+    if (auto why = proto::check_service_name(service)) {
+        throw std::invalid_argument("regcenter::master::subscribe: " + *why);
+    }
+    if (!handler) {
+        throw std::invalid_argument("regcenter::master::subscribe: empty handler");
+    }
+    detail::subscription_registry::deliveries first;
+    const std::uint64_t id = impl_->state().subscriptions().add(
+        std::move(service), std::move(filter), std::move(handler), first);
+    impl_->state().report_peers(std::move(first));
+    impl_->subscriptions_changed();
+    return id;
+}
+
+bool master::unsubscribe(std::uint64_t id) {
+    if (!impl_->state().subscriptions().remove(id)) {
+        return false;
+    }
+    impl_->subscriptions_changed();
+    return true;
+}
+
 void master::on_connect(connect_handler h) {
     impl_->state().set_connect_handler(std::move(h));
 }

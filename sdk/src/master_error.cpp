@@ -30,6 +30,12 @@ class master_category_impl final : public boost::system::error_category {
                 return "the center URL is not of the form ws://host:port[/v1/master]";
             case master_errc::service_refused:
                 return "the center refused to register a service";
+            case master_errc::not_connected:
+                return "no center is authenticated to answer the request";
+            case master_errc::request_timeout:
+                return "the center did not answer the request in time";
+            case master_errc::query_refused:
+                return "the center refused the discovery request";
         }
         return "unknown regcenter.master error " + std::to_string(value);
     }
@@ -59,6 +65,9 @@ bool is_fatal(boost::system::error_code ec) noexcept {
         case master_errc::protocol_error:
         case master_errc::center_error:
         case master_errc::service_refused:
+        case master_errc::not_connected:
+        case master_errc::request_timeout:
+        case master_errc::query_refused:
             return false;
     }
     return false;

@@ -208,11 +208,22 @@ class cluster_peers_test : public center_test {
     }
 };
 
-TEST_F(cluster_peers_test, the_center_tells_each_master_of_its_peers_after_auth) {
+TEST_F(cluster_peers_test, the_center_tells_masters_that_ask_of_its_peers_after_auth) {
     ws_client a(masters_ep());
-    a.authenticate(master_token, "m");
+    a.send_text(R"({"cmd":"auth","token":")" + std::string(master_token) + R"(","centers":true})");
+    EXPECT_TRUE(std::holds_alternative<proto::auth_success>(a.read_message()));
     const auto list = std::get<proto::center_list>(a.read_message());
     EXPECT_EQ(list.centers, options_.cluster_peers);
+
+    // A master that doesn't ask (an older one) never gets a command it may not know.
+    ws_client b(masters_ep());
+    b.authenticate(master_token, "older");
+    b.send_text(R"({"cmd":"ping"})");
+    EXPECT_TRUE(std::holds_alternative<proto::pong>(b.read_message()));
+
+    ws_client c(masters_ep());
+    c.send_text(R"({"cmd":"auth","token":"x","centers":"yes"})");
+    EXPECT_EQ(std::get<proto::error>(c.read_message()).code, "bad-request");
 }
 
 }  // namespace

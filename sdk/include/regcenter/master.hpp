@@ -46,6 +46,9 @@ class master {
         std::function<void(boost::system::error_code error, const std::string& context)>;
     using command_handler =
         std::function<void(const std::string& cmd, const boost::json::object& message)>;
+    using discover_handler =
+        std::function<void(boost::system::error_code error, std::vector<service_instance> found)>;
+    using peers_handler = std::function<void(const std::vector<service_instance>& peers)>;
 
     /// Runs on its own background thread; callbacks are called on that thread.
     explicit master(master_config config);
@@ -116,6 +119,27 @@ class master {
 
     /// The registered services, sorted by name. Thread-safe.
     std::vector<service_info> services() const;
+
+    /// Asks a center for the instances of `service` that pass `filter` (docs/sdk.md
+    /// "Discovery"). One authenticated center answers (the first by address); `handler` gets
+    /// the instances sorted by session id, or master_errc::not_connected (no center is
+    /// authenticated, or it went away before answering), request_timeout (no answer within
+    /// master_config::request_timeout) or query_refused (a bad service name: the center's
+    /// message is in the log). Runs on the event strand like the other handlers. Thread-safe.
+    void discover(std::string service, service_filter filter, discover_handler handler);
+
+    /// Keeps a live list of the instances of `service` that pass `filter`: `handler` gets the
+    /// whole list when the first center reports it and again after every change, until
+    /// unsubscribe(). Every authenticated center is subscribed (again after each reconnect);
+    /// the list shown is one center's, the first by address that answered, and another's takes
+    /// over at once when that center goes. With no center at all, the last list stays as it
+    /// was. Throws std::invalid_argument for a bad service name. Thread-safe; returns the id
+    /// for unsubscribe().
+    std::uint64_t subscribe(std::string service, service_filter filter, peers_handler handler);
+
+    /// Ends a subscription; false if there is none with that id. Its handler is not called
+    /// again once this returns (one already queued may still run). Thread-safe.
+    bool unsubscribe(std::uint64_t id);
 
     /// Event callbacks. Set them before connect(); they are not synchronized with running links.
     void on_connect(connect_handler h);

@@ -54,6 +54,14 @@ struct master_config {
     /// Largest message accepted from a center.
     std::size_t max_message = 1024 * 1024;
 
+    /// Limit for the answer to discover().
+    std::chrono::milliseconds request_timeout{10000};
+
+    /// Connect to every center a center names in {"cmd":"centers"} (its cluster.peers), so a
+    /// master joins the whole cluster from one address. The followed centers are kept like those
+    /// given to connect(): reconnected with backoff until close().
+    bool follow_centers = true;
+
     /// Time close() waits for each center to confirm the leave before closing the socket.
     std::chrono::milliseconds close_timeout{2000};
 

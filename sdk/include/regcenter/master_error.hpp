@@ -15,6 +15,9 @@ enum class master_errc {
     center_error,       ///< the center sent {"cmd":"error"}; context holds its message
     invalid_url,        ///< connect(url) was given something that is not ws://host:port
     service_refused,    ///< the center refused a registered service; context names it and why
+    not_connected,      ///< discover(): no center is authenticated, or it went away meanwhile
+    request_timeout,    ///< discover(): no answer within master_config::request_timeout
+    query_refused,      ///< discover()/subscribe(): the center refused the query (a bad name)
 };
 
 const boost::system::error_category& master_category() noexcept;

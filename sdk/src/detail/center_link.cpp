@@ -8,6 +8,7 @@
 #include <exception>
 #include <map>
 #include <random>
+#include <set>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -128,6 +129,13 @@ struct center_link::connection {
     std::vector<proto::action_info> advertised;  // the list the center was told last
     // The services the center was told about on this connection (in auth or register).
     std::map<std::string, proto::service_info, std::less<>> services;
+    // The services this session subscribed to, and the discovers awaiting their answer.
+    std::set<std::string> subscribed;
+    struct request {
+        master::discover_handler handler;
+        std::shared_ptr<net::steady_timer> timer;
+    };
+    std::map<std::uint64_t, request> requests;
     std::unique_ptr<port> stream_port;
     std::shared_ptr<stream_mux> streams;  // from the handshake on
 };
@@ -258,6 +266,115 @@ void center_link::sync_services(const std::shared_ptr<connection>& c) {
     flush();
 }
 
+void center_link::subscriptions_changed() {
+    net::post(strand_, [self = shared_from_this()] {
+        if (const std::shared_ptr<connection> c = self->current_) {
+            self->sync_subscriptions(c);
+        }
+    });
+}
+
+void center_link::sync_subscriptions(const std::shared_ptr<connection>& c) {
+    if (!c->live() || !c->authenticated || c->leaving || c->close_queued) {
+        return;  // on_auth_success subscribes to everything
+    }
+    const std::set<std::string> wanted = state_->subscriptions().services();
+    for (auto it = c->subscribed.begin(); it != c->subscribed.end();) {
+        if (wanted.contains(*it)) {
+            ++it;
+            continue;
+        }
+        send(c, proto::unsubscribe{*it});
+        state_->report_peers(state_->subscriptions().drop(key_, *it));
+        it = c->subscribed.erase(it);
+    }
+    for (const std::string& service : wanted) {
+        if (c->subscribed.insert(service).second) {
+            send(c, proto::subscribe{{service, {}, {}}, nullptr});
+        }
+    }
+}
+
+void center_link::discover(proto::service_query query, master::discover_handler handler) {
+    net::post(strand_, [self = shared_from_this(), query = std::move(query),
+                        handler = std::move(handler)]() mutable {
+        const std::shared_ptr<connection> c = self->current_;
+        if (!c || !c->live() || !c->authenticated || c->leaving || c->close_queued) {
+            self->state_->call(
+                [handler = std::move(handler)] { handler(master_errc::not_connected, {}); });
+            return;
+        }
+        const std::uint64_t id = self->next_request_++;
+        auto timer = std::make_shared<net::steady_timer>(self->strand_);
+        timer->expires_after(self->state_->config().request_timeout);
+        timer->async_wait([self, weak = std::weak_ptr<connection>(c), id](error_code ec) {
+            const auto conn = weak.lock();
+            if (ec || !conn) {
+                return;
+            }
+            auto it = conn->requests.find(id);
+            if (it == conn->requests.end()) {
+                return;
+            }
+            self->log(log_level::warning, "no answer to discover within request_timeout");
+            self->state_->call([handler = std::move(it->second.handler)] {
+                handler(master_errc::request_timeout, {});
+            });
+            conn->requests.erase(it);
+        });
+        c->requests.emplace(id, connection::request{std::move(handler), std::move(timer)});
+        self->send(c, proto::discover{std::move(query), id});
+    });
+}
+
+void center_link::on_discover_result(connection& c, proto::discover_result& m) {
+    if (!m.id.is_uint64() && !m.id.is_int64()) {
+        return;  // not one of ours: this SDK always sends a numeric id
+    }
+    const auto id = m.id.to_number<std::uint64_t>();
+    auto it = c.requests.find(id);
+    if (it == c.requests.end()) {
+        return;  // answered after its timeout
+    }
+    it->second.timer->cancel();
+    error_code ec;
+    if (!m.code.empty()) {
+        log(log_level::warning,
+            "discover \"" + m.service + "\" refused (" + m.code + "): " + m.message);
+        ec = master_errc::query_refused;
+    }
+    state_->call([handler = std::move(it->second.handler), ec,
+                  found = std::move(m.instances)]() mutable { handler(ec, std::move(found)); });
+    c.requests.erase(it);
+}
+
+void center_link::fail_requests(connection& c, error_code ec) {
+    for (auto& [id, r] : c.requests) {
+        r.timer->cancel();
+        state_->call([handler = std::move(r.handler), ec] { handler(ec, {}); });
+    }
+    c.requests.clear();
+}
+
+void center_link::on_service_update(const proto::service_update& m) {
+    if (m.change == proto::update_change::refused) {
+        const std::string what =
+            "subscription to \"" + m.service + "\" refused (" + m.code + "): " + m.message;
+        log(log_level::warning, what);
+        state_->report_error(master_errc::query_refused, key_ + ": " + what);
+    }
+    state_->report_peers(state_->subscriptions().apply(key_, m));
+}
+
+void center_link::on_center_list(const proto::center_list& m) {
+    if (!state_->config().follow_centers) {
+        log(log_level::debug, "the center names " + std::to_string(m.centers.size()) +
+                                  " other centers; not following (follow_centers off)");
+        return;
+    }
+    state_->follow(m.centers);
+}
+
 void center_link::on_registered(const proto::registered& m) {
     for (const proto::service_result& r : m.results) {
         if (r.ok) {
@@ -326,6 +443,7 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
     // Always present, an empty list too: it tells the center this master speaks streams.
     c->advertised = state_->actions().snapshot();
     proto::auth auth{config.token, state_->name(), config.labels, c->advertised};
+    auth.wants_centers = config.follow_centers;
     // The services go with auth, up to max_services_bytes; on_auth_success registers the rest
     // (and whatever changed meanwhile) with "register".
     std::size_t services_bytes = 0;
@@ -393,6 +511,8 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
     }
     const std::string reason = end_reason(*c, ec);
     c->streams->shutdown(reason);
+    fail_requests(*c, master_errc::not_connected);
+    state_->report_peers(state_->subscriptions().center_lost(key_));
     log(stopping_ && !c->failure ? log_level::info : log_level::notice,
         "connection closed: " + reason);
     state_->report_close(key_, reason);
@@ -526,6 +646,21 @@ void center_link::handle(const std::shared_ptr<connection>& c, proto::message& m
                                       std::to_string(std::get<proto::removed>(m).services.size()) +
                                       " services");
         }
+    } else if (std::holds_alternative<proto::discover_result>(m) ||
+               std::holds_alternative<proto::service_update>(m) ||
+               std::holds_alternative<proto::center_list>(m)) {
+        if (!c->authenticated) {
+            fail(master_errc::protocol_error,
+                 "\"" + std::string(proto::command_name(m)) + "\" before auth-success");
+            return;
+        }
+        if (auto* r = std::get_if<proto::discover_result>(&m)) {
+            on_discover_result(*c, *r);
+        } else if (const auto* u = std::get_if<proto::service_update>(&m)) {
+            on_service_update(*u);
+        } else {
+            on_center_list(std::get<proto::center_list>(m));
+        }
     } else if (auto* u = std::get_if<proto::unknown>(&m)) {
         log(log_level::debug, "command \"" + u->cmd + "\"");
         state_->report_command(std::move(u->cmd), std::move(u->body));
@@ -546,8 +681,9 @@ void center_link::on_auth_success(const std::shared_ptr<connection>& c,
     log(log_level::info, "authenticated, heartbeat " + format_seconds(m.heartbeat));
     log(log_level::debug, "session " + m.session);
     state_->report_authenticated(key_, m.session);
-    advertise(c);      // actions changed while the auth was under way
-    sync_services(c);  // services too, and those that didn't fit in auth
+    advertise(c);           // actions changed while the auth was under way
+    sync_services(c);       // services too, and those that didn't fit in auth
+    sync_subscriptions(c);  // subscriptions are per session: all of them, again
 
     const double limit = m.heartbeat * state_->config().dead_after_heartbeats;
     if (limit > 0 && std::isfinite(limit)) {

@@ -47,6 +47,14 @@ class center_link : public std::enable_shared_from_this<center_link> {
     /// different and removes what is gone, compared with what the center was told. Thread-safe.
     void services_changed();
 
+    /// The master's subscriptions changed: an authenticated session subscribes to what is new
+    /// and unsubscribes from what is gone. Thread-safe.
+    void subscriptions_changed();
+
+    /// Sends a discover and calls `handler` with the answer, or with not_connected when this
+    /// link has no session or loses it first, or request_timeout. Thread-safe.
+    void discover(proto::service_query query, master::discover_handler handler);
+
     /// True once the run loop has ended, for whatever reason. Thread-safe.
     bool finished() const { return finished_.load(); }
 
@@ -73,6 +81,12 @@ class center_link : public std::enable_shared_from_this<center_link> {
     void advertise(const std::shared_ptr<connection>& c);
     void sync_services(const std::shared_ptr<connection>& c);
     void on_registered(const proto::registered& m);
+    void sync_subscriptions(const std::shared_ptr<connection>& c);
+    void on_discover_result(connection& c, proto::discover_result& m);
+    void on_service_update(const proto::service_update& m);
+    void on_center_list(const proto::center_list& m);
+    /// Answers every discover still waiting on `c` with `ec` (its session ended).
+    void fail_requests(connection& c, boost::system::error_code ec);
     void send_close(const std::shared_ptr<connection>& c);
     void send_ping(const std::shared_ptr<connection>& c);
     void write_next(const std::shared_ptr<connection>& c);
@@ -96,8 +110,9 @@ class center_link : public std::enable_shared_from_this<center_link> {
     tcp::resolver resolver_;
     net::steady_timer retry_timer_;
     backoff backoff_;
-    std::size_t failures_ = 0;  // consecutive failed attempts
-    bool stopping_ = false;     // close() was called
+    std::size_t failures_ = 0;        // consecutive failed attempts
+    std::uint64_t next_request_ = 1;  // ids of discover requests
+    bool stopping_ = false;           // close() was called
     std::shared_ptr<connection> current_;
     std::atomic<bool> finished_{false};
 };

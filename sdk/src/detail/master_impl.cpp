@@ -16,11 +16,30 @@ master_impl::master_impl(master_config config)
       ioc_(own_ioc_.get()),
       work_(net::make_work_guard(*own_ioc_)),
       state_(std::make_shared<master_state>(own_ioc_->get_executor(), std::move(config))) {
+    set_follower();
     thread_ = std::thread([ioc = own_ioc_.get()] { ioc->run(); });
 }
 
 master_impl::master_impl(net::io_context& ioc, master_config config)
-    : ioc_(&ioc), state_(std::make_shared<master_state>(ioc.get_executor(), std::move(config))) {}
+    : ioc_(&ioc), state_(std::make_shared<master_state>(ioc.get_executor(), std::move(config))) {
+    set_follower();
+}
+
+void master_impl::set_follower() {
+    // Cleared in shutdown(), before this object goes, so a link never calls into a dead master.
+    state_->set_follower([this](const std::string& url) {
+        const auto address = proto::parse_center_url(url);
+        if (!address) {
+            state_->log(log_level::warning, "a center named \"" + url +
+                                                "\" as a peer, which is not a ws://host:port "
+                                                "URL; not connecting to it");
+            return;
+        }
+        // Only centers this master never had a link to: a center that kicked it, or that it
+        // gave up on, stays left until the application calls connect() itself.
+        connect(*address, false);
+    });
+}
 
 master_impl::~master_impl() {
     shutdown();
@@ -38,7 +57,7 @@ bool master_impl::on_io_thread() const {
     return ioc_->get_executor().running_in_this_thread();
 }
 
-void master_impl::connect(const proto::center_address& address) {
+void master_impl::connect(const proto::center_address& address, bool restart_finished) {
     const std::string key = address.key();
     std::shared_ptr<center_link> link;
     {
@@ -48,7 +67,7 @@ void master_impl::connect(const proto::center_address& address) {
             return;
         }
         auto it = links_.find(key);
-        if (it != links_.end() && !it->second->finished()) {
+        if (it != links_.end() && (!it->second->finished() || !restart_finished)) {
             state_->log(log_level::debug, "connect(" + key + "): already connecting or connected");
             return;
         }
@@ -106,6 +125,30 @@ void master_impl::services_changed() {
     }
 }
 
+void master_impl::subscriptions_changed() {
+    for (const auto& link : links()) {
+        link->subscriptions_changed();
+    }
+}
+
+void master_impl::discover(proto::service_query query, master::discover_handler handler) {
+    std::shared_ptr<center_link> link;
+    for (const center_status& s : state_->connected()) {
+        if (s.authenticated) {
+            std::lock_guard lock(mutex_);
+            if (auto it = links_.find(s.address); it != links_.end()) {
+                link = it->second;
+                break;
+            }
+        }
+    }
+    if (!link) {
+        state_->call([handler = std::move(handler)] { handler(master_errc::not_connected, {}); });
+        return;
+    }
+    link->discover(std::move(query), std::move(handler));
+}
+
 void master_impl::set_retry_settings(std::size_t attempts, std::chrono::milliseconds delay) {
     state_->set_retry({attempts, delay});
 }
@@ -115,6 +158,7 @@ void master_impl::shutdown() {
         return;
     }
     shut_down_ = true;
+    state_->set_follower({});
     close();
     const bool io_thread = on_io_thread();
     if (!io_thread) {

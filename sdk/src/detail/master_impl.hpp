@@ -14,8 +14,8 @@
 #include "center_link.hpp"
 #include "master_state.hpp"
 #include "regcenter/common/net.hpp"
-#include "regcenter/proto/center_address.hpp"
 #include "regcenter/master.hpp"
+#include "regcenter/proto/center_address.hpp"
 
 namespace regcenter::detail {
 
@@ -30,7 +30,9 @@ class master_impl {
     master_impl(const master_impl&) = delete;
     master_impl& operator=(const master_impl&) = delete;
 
-    void connect(const proto::center_address& address);
+    /// Starts a link to `address` unless one runs; a finished one (kicked, given up) is
+    /// started afresh only with `restart_finished`.
+    void connect(const proto::center_address& address, bool restart_finished = true);
     void close();
     bool wait_closed(std::chrono::milliseconds timeout);
     std::vector<center_status> connected_centers() const { return state_->connected(); }
@@ -44,11 +46,18 @@ class master_impl {
     /// remove the difference.
     void services_changed();
 
+    /// Tells every link that the subscriptions changed.
+    void subscriptions_changed();
+
+    /// Sends a discover over the first authenticated link (by address).
+    void discover(proto::service_query query, master::discover_handler handler);
+
     /// What ~master does: close(), wait for the links (unless that would deadlock), detach the
     /// handlers and, in own-thread mode, stop and join the thread.
     void shutdown();
 
   private:
+    void set_follower();
     bool on_io_thread() const;
     std::vector<std::shared_ptr<center_link>> links() const;
 

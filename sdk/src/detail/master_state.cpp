@@ -115,6 +115,36 @@ void master_state::report_command(std::string cmd, boost::json::object message) 
     });
 }
 
+void master_state::report_peers(subscription_registry::deliveries deliveries) {
+    if (deliveries.empty()) {
+        return;
+    }
+    deliver([deliveries = std::move(deliveries)](master_state&) {
+        for (const auto& [handler, peers] : deliveries) {
+            handler(peers);
+        }
+    });
+}
+
+void master_state::call(std::function<void()> f) {
+    deliver([f = std::move(f)](master_state&) { f(); });
+}
+
+void master_state::set_follower(follower f) {
+    std::lock_guard lock(follower_mutex_);
+    follower_ = std::move(f);
+}
+
+void master_state::follow(const std::vector<std::string>& urls) {
+    std::lock_guard lock(follower_mutex_);
+    if (!follower_) {
+        return;
+    }
+    for (const auto& url : urls) {
+        follower_(url);
+    }
+}
+
 bool master_state::logs(log_level level) const {
     return config_.logger && static_cast<int>(level) <= static_cast<int>(config_.min_log_level);
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "regcenter/common/net.hpp"
 #include "regcenter/master.hpp"
 #include "service_registry.hpp"
+#include "subscription_registry.hpp"
 
 namespace regcenter::detail {
 
@@ -49,6 +51,9 @@ class master_state : public std::enable_shared_from_this<master_state> {
     /// The services this master registers with every center; thread-safe on its own.
     service_registry& services() { return services_; }
 
+    /// The services this master subscribed to, and each center's view of them; thread-safe.
+    subscription_registry& subscriptions() { return subscriptions_; }
+
     retry_settings retry() const;
     void set_retry(retry_settings settings);
 
@@ -65,6 +70,17 @@ class master_state : public std::enable_shared_from_this<master_state> {
     void report_close(const std::string& center, const std::string& reason);
     void report_error(boost::system::error_code ec, std::string context);
     void report_command(std::string cmd, boost::json::object message);
+    /// Calls subscription handlers with their new lists, in order.
+    void report_peers(subscription_registry::deliveries deliveries);
+    /// Calls an application callback (a discover() answer) on the event strand.
+    void call(std::function<void()> f);
+
+    /// Who connects to the centers a center names in {"cmd":"centers"}: set by the master,
+    /// cleared when it shuts down (links may outlive it).
+    using follower = std::function<void(const std::string& url)>;
+    void set_follower(follower f);
+    /// Hands each URL to the follower, if there still is one.
+    void follow(const std::vector<std::string>& urls);
 
     /// Whether a line at `level` would reach the logger; callers skip formatting otherwise.
     bool logs(log_level level) const;
@@ -111,6 +127,9 @@ class master_state : public std::enable_shared_from_this<master_state> {
     std::atomic<bool> detached_{false};
     action_registry actions_;
     service_registry services_;
+    subscription_registry subscriptions_;
+    std::mutex follower_mutex_;  // separate: the follower takes the master's locks
+    follower follower_;
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable idle_cv_;

@@ -50,6 +50,9 @@ struct auth {
     std::optional<std::vector<action_info>> actions = std::nullopt;
     /// Services to register with the session (services.md), validated like "register".
     std::vector<boost::json::value> services = {};
+    /// "centers": true asks the center for {"cmd":"centers"} after auth (services.md section 7);
+    /// masters that don't ask never get a command they may not know.
+    bool wants_centers = false;
     friend bool operator==(const auth&, const auth&) = default;
 };
 

@@ -48,6 +48,14 @@ inline constexpr std::string_view removed = "removed";
 inline constexpr std::string_view refused = "refused";
 }  // namespace update_change
 
+/// Values of "reason" in a "removed" service-update besides the session end reasons (closed,
+/// left, heartbeat-timeout, kicked, …).
+namespace removal_reason {
+inline constexpr std::string_view removed = "removed";      ///< the master removed the service
+inline constexpr std::string_view unmatched = "unmatched";  ///< replaced, no longer matching
+inline constexpr std::string_view shutdown = "shutdown";    ///< the center is shutting down
+}  // namespace removal_reason
+
 /// Values of the "code" field of an error message.
 namespace error_code {
 inline constexpr std::string_view bad_request = "bad-request";

@@ -15,7 +15,7 @@
 
 namespace regcenter::proto {
 
-/// Limits on services (proto-spec/services.md section 3); an entry over them is refused with
+/// Limits on services (proto-spec/services.md section 1); an entry over them is refused with
 /// the code and a message that names the limit.
 namespace service_limits {
 inline constexpr std::size_t max_name = 128;  ///< characters A-Z a-z 0-9 . _ - only
