@@ -102,6 +102,15 @@ TEST(regcenterd, serves_masters_reloads_on_sighup_and_stops_on_sigterm) {
     first.send(proto::ping{});
     EXPECT_EQ(first.read_message(), proto::message(proto::pong{}));
 
+    // Watchers hear of the rotation: one tokens-changed event, without any secret.
+    ws_client watcher(d.admin, "/v1/events?since=0&type=tokens-changed", 5s, "admin-secret");
+    const ws_read watching = watcher.read();
+    EXPECT_NE(watching.data.find(R"("cmd":"watching")"), std::string::npos) << watching.data;
+    const ws_read changed = watcher.read();
+    EXPECT_NE(changed.data.find(R"("type":"tokens-changed")"), std::string::npos) << changed.data;
+    EXPECT_NE(changed.data.find(R"("change":"replaced")"), std::string::npos) << changed.data;
+    EXPECT_EQ(changed.data.find("token\""), std::string::npos) << changed.data;
+
     // Secrets never reach the log.
     EXPECT_EQ(d.process->output().find("first-token"), std::string::npos);
     EXPECT_EQ(d.process->output().find("second-token"), std::string::npos);
