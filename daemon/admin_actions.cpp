@@ -147,6 +147,7 @@ void call_route(const route_context& ctx, std::string id, std::string action,
     const bool keep_alive = ctx.request.keep_alive();
     const std::string master = call.master_id;
     const std::string action_name = call.action;
+    ctx.job_starting();
     start_call_job(
         ctx.state, std::move(call), caller(ctx.state),
         [=, respond = std::move(respond)](const std::string& job, call_result r) {
@@ -170,7 +171,8 @@ void call_route(const route_context& ctx, std::string id, std::string action,
                 }
             }
             respond(json_response(status, body, version, keep_alive));
-        });
+        },
+        job_request{std::string(ctx.request.method_string()), std::string(ctx.path)});
 }
 
 void fan_out_route(const route_context& ctx, std::string action, admin_responder respond) {
@@ -237,6 +239,8 @@ void fan_out_route(const route_context& ctx, std::string action, admin_responder
     }
     const unsigned version = ctx.request.version();
     const bool keep_alive = ctx.request.keep_alive();
+    request.admin_request = {std::string(ctx.request.method_string()), std::string(ctx.path)};
+    ctx.job_starting();
     if (!wait) {
         const std::string job = start_fan_out(ctx.state, std::move(request));
         const auto record = ctx.state.jobs().find(job);

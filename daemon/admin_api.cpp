@@ -221,16 +221,20 @@ http_response unauthorized(const route_context& ctx) {
 
 void handle_admin_request(center_state& state, const http_request& request,
                           admin_responder respond) {
-    const route_context ctx{state, request, target_path(request.target())};
+    route_context ctx{state, request, target_path(request.target())};
     if (ctx.path == "/healthz") {
         if (request.method() != http::verb::get && request.method() != http::verb::head) {
             return respond(ctx.method_not_allowed("GET, HEAD"));
         }
         return respond(ctx.json(http::status::ok, json::object{{"status", "ok"}}));
     }
+    if (ctx.path == "/metrics") {
+        return respond(admin::metrics_route(ctx));
+    }
     if (!admin::authorized(state, request)) {
         return respond(admin::unauthorized(ctx));
     }
+    respond = admin::audit_request(ctx, std::move(respond));  // docs/audit.md
     if (auto p = admin::parse_action_path(ctx.path)) {
         if (p->stream) {
             return respond(ctx.fail(http::status::upgrade_required, "upgrade-required",

@@ -16,10 +16,26 @@ struct job_record;
 
 namespace admin {
 
+/// What the audit needs to hear from a route while it serves a changing request.
+struct audit_note {
+    /// The request started a job: the job's own entry, written when it finishes, covers it.
+    bool job_started = false;
+};
+
 struct route_context {
     center_state& state;
     const http_request& request;
     std::string_view path;
+    /// Set while a request that changes something (POST, PUT, PATCH, DELETE) is served.
+    audit_note* audit = nullptr;
+
+    /// A route calls this just before it starts a job, so that the request gets no entry of
+    /// its own besides the job's.
+    void job_starting() const {
+        if (audit != nullptr) {
+            audit->job_started = true;
+        }
+    }
 
     http_response json(http::status status, const boost::json::value& body) const {
         return json_response(status, body, request.version(), request.keep_alive());
@@ -41,6 +57,14 @@ struct route_context {
         return res;
     }
 };
+
+/// For an authorized request that changes something: sets ctx.audit and returns a responder
+/// that writes the request's audit entry (docs/audit.md) before passing the response on,
+/// unless the request started a job. Other requests get `respond` back unchanged.
+admin_responder audit_request(route_context& ctx, admin_responder respond);
+
+/// Audits a stream request (GET with an upgrade) that was refused before a job started.
+void audit_stream_refusal(const route_context& ctx, const http_response& refusal);
 
 /// True if the request carries "Authorization: Bearer <admin token>".
 bool authorized(const center_state& state, const http_request& request);
@@ -80,6 +104,9 @@ http_response master_services_route(const route_context& ctx, const std::string&
 
 /// GET /v1/jobs and GET /v1/jobs/{id}.
 http_response jobs_route(const route_context& ctx);
+
+/// GET /metrics, which authorizes the request itself (admin.metrics_public).
+http_response metrics_route(const route_context& ctx);
 
 /// Output as JSON allows: UTF-8 text in "output", anything else base64 in "output_base64".
 void put_output(boost::json::object& into, const std::string& output);

@@ -13,7 +13,9 @@ constexpr std::chrono::seconds admin_read_timeout{30};
 }
 
 admin_session::admin_session(tcp::socket&& socket, center_state& state)
-    : stream_(std::move(socket)), state_(state) {}
+    : stream_(std::move(socket)), state_(state) {
+    state_.metrics().admin_connections_accepted.inc();
+}
 
 void admin_session::run() {
     net::dispatch(stream_.get_executor(),

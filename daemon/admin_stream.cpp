@@ -69,12 +69,12 @@ bool offers(const master_info& m, std::string_view action) {
 
 }  // namespace
 
-std::optional<http_response> start_admin_stream(beast::tcp_stream& stream, center_state& state,
-                                                http_request& request) {
-    const admin::route_context ctx{state, request, target_path(request.target())};
-    if (!admin::authorized(state, request)) {
-        return admin::unauthorized(ctx);
-    }
+namespace {
+
+// The checks after authorization; a refusal is audited by the caller.
+std::optional<http_response> start_authorized_stream(beast::tcp_stream& stream, center_state& state,
+                                                     http_request& request,
+                                                     const admin::route_context& ctx) {
     if (auto refusal = admin::refuse_if_too_many_jobs(ctx)) {
         return refusal;
     }
@@ -114,6 +114,22 @@ std::optional<http_response> start_admin_stream(beast::tcp_stream& stream, cente
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<http_response> start_admin_stream(beast::tcp_stream& stream, center_state& state,
+                                                http_request& request) {
+    const admin::route_context ctx{state, request, target_path(request.target())};
+    if (!admin::authorized(state, request)) {
+        return admin::unauthorized(ctx);
+    }
+    // An accepted stream is a job, audited when it finishes; a refused one is audited here.
+    auto refusal = start_authorized_stream(stream, state, request, ctx);
+    if (refusal) {
+        admin::audit_stream_refusal(ctx, *refusal);
+    }
+    return refusal;
+}
+
 admin_stream_session::admin_stream_session(beast::tcp_stream&& stream, center_state& state,
                                            std::string master, std::string action, json::value args)
     : ws_(std::move(stream)),
@@ -134,6 +150,7 @@ void admin_stream_session::post(F&& f) {
 }
 
 void admin_stream_session::run(http_request request) {
+    path_ = std::string(target_path(request.target()));
     beast::get_lowest_layer(ws_).expires_never();
     // Suggested server timeouts: an operator that vanishes without closing is noticed by the
     // keep-alive pings.
@@ -158,6 +175,7 @@ void admin_stream_session::on_accept(beast::error_code ec) {
     record.action = action_;
     record.args = args_;
     record.started_by = admin::caller(state_);
+    record.admin_request = {"GET", path_};
     job_result target;
     target.master = master_;
     if (session) {

@@ -67,6 +67,7 @@ class admin_stream_session : public std::enable_shared_from_this<admin_stream_se
     center_state& state_;
     const std::string master_;
     const std::string action_;
+    std::string path_;  // of the upgrade request, for the audit log
     boost::json::value args_;
     std::string job_;
     std::shared_ptr<center_stream> stream_;

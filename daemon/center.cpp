@@ -47,15 +47,21 @@ void center::start() {
     }
     center_state& state = impl_->state;
     const center_options& opt = state.options();
-    // Both endpoints are bound before anything runs, so a bad address fails start() cleanly.
-    const tcp::endpoint master_ep = parse_listen_address(opt.listen);
-    const tcp::endpoint admin_ep = parse_listen_address(opt.admin_listen);
+    // Both endpoints are bound (or taken over from the service manager) before anything runs,
+    // so a bad address fails start() cleanly.
+    auto make_listener = [&](const std::optional<int>& inherited, const std::string& address,
+                             const char* what, listener::on_accept_fn on_accept) {
+        return inherited
+                   ? std::make_shared<listener>(state.io(), *inherited, what, std::move(on_accept))
+                   : std::make_shared<listener>(state.io(), parse_listen_address(address), what,
+                                                std::move(on_accept));
+    };
     impl_->master_listener =
-        std::make_shared<listener>(state.io(), master_ep, "masters", [&state](tcp::socket socket) {
+        make_listener(opt.master_socket, opt.listen, "masters", [&state](tcp::socket socket) {
             std::make_shared<master_handshake>(std::move(socket), state)->run();
         });
-    impl_->admin_listener = std::make_shared<listener>(
-        state.io(), admin_ep, "the admin API", [&state](tcp::socket socket) {
+    impl_->admin_listener = make_listener(
+        opt.admin_socket, opt.admin_listen, "the admin API", [&state](tcp::socket socket) {
             std::make_shared<admin_session>(std::move(socket), state)->run();
         });
     impl_->master_listener->run();
@@ -81,9 +87,10 @@ void center::stop() {
     impl_->master_listener->stop();
     impl_->admin_listener->stop();
     const auto sessions = state.sessions().connections();
+    const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(
+        state.options().shutdown_reconnect_window);
     for (const auto& session : sessions) {
-        session->close(proto::close_code::going_away, "center shutting down",
-                       disconnect_reason::shutdown);
+        session->shut_down(window);
     }
     if (!state.sessions().wait_until_empty(shutdown_grace)) {
         logging::warning("masters did not finish the closing handshake in time, cutting them",
@@ -134,6 +141,10 @@ std::optional<master_info> center::master(const std::string& id) const {
         return std::nullopt;
     }
     return session->info();
+}
+
+std::size_t center::master_count() const {
+    return impl_->state.sessions().master_count();
 }
 
 bool center::kick(const std::string& id) {
@@ -223,6 +234,10 @@ std::optional<job_record> center::job(const std::string& id) const {
 
 void center::set_admin_token(std::string token) {
     impl_->state.set_admin_token(std::move(token));
+}
+
+void center::reopen_audit_log(std::string path) {
+    impl_->state.audit().reopen(std::move(path));
 }
 
 }  // namespace regcenter

@@ -44,6 +44,8 @@ class center {
 
     /// Authenticated sessions, ordered by connection time.
     std::vector<master_info> masters() const;
+    /// Their number, without copying them.
+    std::size_t master_count() const;
     std::optional<master_info> master(const std::string& id) const;
 
     /// Closes one session with close code 4001; false if there is no such session.
@@ -81,6 +83,10 @@ class center {
 
     /// Replaces the admin token (e.g. on reload).
     void set_admin_token(std::string token);
+
+    /// Closes the audit file and opens `path` (on reload: after logrotate moved the old file,
+    /// or a changed audit.file; empty writes no file). See docs/audit.md.
+    void reopen_audit_log(std::string path);
 
     /// The shared state, for embedders and tests that need more than this facade.
     class center_state& state();

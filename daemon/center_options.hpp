@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,16 @@ struct center_options {
     /// Where the HTTP admin API listens; port 0 picks a free port.
     std::string admin_listen = "127.0.0.1:8011";
 
+    /// Listening sockets handed over by the service manager (socket activation); when set they
+    /// are used instead of binding `listen` / `admin_listen`. Not configuration: set by main().
+    std::optional<int> master_socket = std::nullopt;
+    std::optional<int> admin_socket = std::nullopt;
+
     /// Bearer token for the admin API. Empty refuses every admin request except /healthz.
     std::string admin_token;
+
+    /// GET /metrics answers without the admin token, for a Prometheus that has none.
+    bool admin_metrics_public = false;
 
     /// Tokens masters may authenticate with. Empty means no master can authenticate.
     std::vector<std::string> auth_tokens;
@@ -71,10 +80,19 @@ struct center_options {
     /// proxies don't close the quiet connection (not a config key; tests shorten it).
     duration event_keep_alive = std::chrono::seconds(15);
 
+    /// On shutdown, each master that understands it is told to come back after a random delay
+    /// within this window ({"cmd":"going-away"}) before its session closes, so a restart does
+    /// not bring the whole fleet back in one burst. Zero sends no hint.
+    duration shutdown_reconnect_window = std::chrono::seconds(10);
+
     /// The other centers of the cluster as ws:// URLs (docs/high-availability.md). Sent to every
     /// master after auth ({"cmd":"centers"}) so that it connects to each of them too. Centers
     /// share no state: each holds the sessions of every master.
     std::vector<std::string> cluster_peers = {};
+
+    /// The audit log (docs/audit.md): one JSON line per admin change and per finished job is
+    /// appended and fsynced here. Empty: no file (the entries still go to the log).
+    std::string audit_file;
 
     /// Threads running the center's io_context. One is enough for tens of thousands of sessions.
     unsigned threads = 1;

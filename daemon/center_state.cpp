@@ -17,6 +17,7 @@ center_state::center_state(center_options options)
       tokens_(options_.auth_tokens),
       admin_token_(options_.admin_token),
       events_(options_.event_history),
+      audit_(options_.audit_file),
       jobs_(job_history_limits{.jobs = options_.job_history}, [this](const char* type,
                                                                      const job_record& job) {
           boost::json::object data{{"job", job.id},
@@ -24,14 +25,19 @@ center_state::center_state(center_options options)
                                    {"action", job.action},
                                    {"targets", job.targets}};
           if (job.done) {
+              metrics_.job_finished(job);
               data["summary"] = boost::json::object{{"ok", job.summary.ok},
                                                     {"error", job.summary.error},
                                                     {"timeout", job.summary.timeout},
                                                     {"disconnected", job.summary.disconnected}};
           } else {
+              metrics_.job_started(job);
               data["started_by"] = job.started_by;
           }
           events_.publish(type, std::move(data));
+          if (job.done) {
+              audit_.record(audit_job_entry(job));  // one entry per job, when it finished
+          }
       }) {}
 
 std::string center_state::admin_token() const {

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "audit_log.hpp"
+#include "center_metrics.hpp"
 #include "center_options.hpp"
 #include "event_log.hpp"
 #include "job_store.hpp"
@@ -36,6 +38,8 @@ class center_state {
     service_index& services() { return services_; }
     service_subscriptions& subscriptions() { return subscriptions_; }
     event_log& events() { return events_; }
+    audit_log& audit() { return audit_; }
+    center_metrics& metrics() { return metrics_; }
 
     std::string admin_token() const;
     void set_admin_token(std::string token);
@@ -82,6 +86,8 @@ class center_state {
     void sweep();
 
     center_options options_;
+    // Early, so it outlives everything that counts into it.
+    center_metrics metrics_{*this};
     token_store tokens_;
     mutable std::mutex admin_token_mutex_;
     std::string admin_token_;
@@ -97,6 +103,7 @@ class center_state {
     bool watchers_closed_ = false;
     registry registry_;
     event_log events_;  // before jobs_, whose observer publishes into it
+    audit_log audit_;   // before jobs_, whose observer audits finished jobs
     job_store jobs_;
     service_index services_;
     service_subscriptions subscriptions_;

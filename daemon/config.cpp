@@ -88,16 +88,21 @@ const std::string& single(const std::vector<std::string>& values) {
     return values.front();
 }
 
-duration positive_duration(const std::string& text) {
+duration any_duration(const std::string& text) {
     const auto d = parse_duration(text);
     if (!d) {
         throw bad_value("invalid duration " + in_quotes(text) +
                         " (expected e.g. 500ms, 20s, 2m or a number of seconds)");
     }
-    if (d->count() <= 0) {
+    return *d;
+}
+
+duration positive_duration(const std::string& text) {
+    const duration d = any_duration(text);
+    if (d.count() <= 0) {
         throw bad_value("duration must be greater than zero, got " + in_quotes(text));
     }
-    return *d;
+    return d;
 }
 
 std::size_t message_size(const std::string& text) {
@@ -146,6 +151,17 @@ std::string address(const std::string& text) {
                     "e.g. 127.0.0.1:8010 or [::1]:8010)");
 }
 
+// Only the spelling YAML and INI share: YAML 1.1 would also read yes/on, INI would not.
+bool boolean(const std::string& text) {
+    if (text == "true") {
+        return true;
+    }
+    if (text == "false") {
+        return false;
+    }
+    throw bad_value("invalid value " + in_quotes(text) + " (expected true or false)");
+}
+
 std::string level(const std::string& text) {
     for (const auto name : log_levels) {
         if (text == name) {
@@ -185,6 +201,13 @@ const setting settings[] = {
          return d.center.admin_token.empty() ? std::string("empty") : d.center.admin_token;
      },
      [](daemon_config& c, const std::vector<std::string>& v) { c.center.admin_token = single(v); }},
+    {"admin.metrics_public", "BOOL", false, "Serve GET /metrics without the admin token.",
+     [](const daemon_config& d) {
+         return std::string(d.center.admin_metrics_public ? "true" : "false");
+     },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         c.center.admin_metrics_public = boolean(single(v));
+     }},
     {"auth.token", "TOKEN", true, "A token masters may authenticate with; repeatable.",
      [](const daemon_config& d) {
          return d.center.auth_tokens.empty()
@@ -246,6 +269,17 @@ const setting settings[] = {
      [](daemon_config& c, const std::vector<std::string>& v) {
          c.center.event_watcher_queue = whole_number(single(v), 1, 1000000);
      }},
+    {"shutdown.reconnect_window", "DURATION", false,
+     "On shutdown, masters are asked to come back within this window, each at a random time; "
+     "0 asks nothing.",
+     [](const daemon_config& d) { return format_duration(d.center.shutdown_reconnect_window); },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         const duration window = any_duration(single(v));
+         if (window.count() < 0 || window > std::chrono::hours(1)) {
+             throw bad_value("must be from 0 to 1h, got " + in_quotes(single(v)));
+         }
+         c.center.shutdown_reconnect_window = window;
+     }},
     {"cluster.peers", "URL", true,
      "Another center, ws://HOST:PORT, that masters are told to join too; repeatable.",
      [](const daemon_config& d) {
@@ -266,6 +300,32 @@ const setting settings[] = {
     {"log.level", "LEVEL", false, "Minimum level: debug, info, notice, warning, error.",
      [](const daemon_config& d) { return d.log_level; },
      [](daemon_config& c, const std::vector<std::string>& v) { c.log_level = level(single(v)); }},
+    {"log.sink", "SINK", false,
+     "Where the log goes: auto (the journal when stderr is connected to it), console, journal.",
+     [](const daemon_config& d) { return d.log_sink; },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         const std::string& text = single(v);
+         if (text != "auto" && text != "console" && text != "journal") {
+             throw bad_value("invalid sink " + in_quotes(text) +
+                             " (expected auto, console or journal)");
+         }
+         c.log_sink = text;
+     }},
+    {"log.journal_socket", "PATH", false, "The journal's socket (for tests).",
+     [](const daemon_config& d) { return d.journal_socket; },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         const std::string& text = single(v);
+         if (text.empty() || text.size() > 107) {
+             throw bad_value("a socket path must have 1 to 107 bytes");
+         }
+         c.journal_socket = text;
+     }},
+    {"audit.file", "PATH", false,
+     "Append a JSON line per admin change and per job to this file; empty: none.",
+     [](const daemon_config& d) {
+         return d.center.audit_file.empty() ? std::string("none") : d.center.audit_file;
+     },
+     [](daemon_config& c, const std::vector<std::string>& v) { c.center.audit_file = single(v); }},
 };
 
 const setting* find_setting(std::string_view key) {
@@ -290,10 +350,10 @@ bool is_section(std::string_view name) {
 
 // The descriptions: the settings (flags and file keys) and the command-line-only actions.
 struct descriptions {
-    po::options_description actions{"Actions (command line only)", 100, 50};
+    po::options_description actions{"Actions (command line only)", 110, 50};
     po::options_description settings_desc{
-        "Settings (flag --KEY=VALUE, or KEY in the config file; defaults in brackets)", 100, 50};
-    po::options_description all{100, 50};
+        "Settings (flag --KEY=VALUE, or KEY in the config file; defaults in brackets)", 110, 50};
+    po::options_description all{110, 50};
 
     descriptions() {
         actions.add_options()                                                                 //

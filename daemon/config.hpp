@@ -8,12 +8,13 @@
 //     flag   --heartbeat.interval=20s       (or --heartbeat.interval 20s)
 //
 // Keys: listen, admin.listen, admin.token, auth.token (a list), auth.timeout, auth.max_failures,
-// heartbeat.interval, heartbeat.timeout, limits.max_message, log.level; config_help() describes
-// each with its default. Precedence, per key: a key given on the command line replaces the
-// file's value entirely, lists included (--auth.token X drops every auth.token of the file);
-// repeating a list flag (--auth.token A --auth.token B) or a list key within the file
-// accumulates; repeating any other key within one source is an error. Every value in every
-// source is validated, including file values a flag overrides, so a broken file is reported.
+// heartbeat.interval, heartbeat.timeout, limits.max_message, log.level, log.sink, audit.file and
+// more; config_help() describes each with its default. Precedence, per key: a key given on the
+// command line replaces the file's value entirely, lists included (--auth.token X drops every
+// auth.token of the file); repeating a list flag (--auth.token A --auth.token B) or a list key
+// within the file accumulates; repeating any other key within one source is an error. Every value
+// in every source is validated, including file values a flag overrides, so a broken file is
+// reported.
 #pragma once
 
 #include <stdexcept>
@@ -31,6 +32,13 @@ struct daemon_config {
 
     /// Minimum log level: "debug", "info", "notice", "warning" or "error".
     std::string log_level = "info";
+
+    /// Where the log goes: "auto" (the journal when stderr is connected to it, see
+    /// logging::choose_sink), "console" or "journal".
+    std::string log_sink = "auto";
+
+    /// The journal's native-protocol socket; only tests change it.
+    std::string journal_socket = "/run/systemd/journal/socket";
 
     /// The --config path exactly as given (relative paths are relative to the working directory
     /// at each load); empty when no file was named.

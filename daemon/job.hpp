@@ -39,6 +39,12 @@ struct job_summary {
     std::size_t disconnected = 0;
 };
 
+/// The admin request that started a job, for the audit log (docs/audit.md).
+struct job_request {
+    std::string method;  ///< "POST", or "GET" for a stream's WebSocket upgrade
+    std::string path;    ///< without the query
+};
+
 struct job_record {
     std::string id;
     std::string kind;  ///< "call" (one master), "fan-out" or "stream"
@@ -47,6 +53,7 @@ struct job_record {
     boost::json::value selector;  ///< fan-outs only
     /// Who started it: "admin:<fingerprint of the admin token>", or "api" in-process.
     std::string started_by;
+    job_request admin_request;  ///< empty for jobs started in-process
     std::chrono::system_clock::time_point started_at;
     std::chrono::system_clock::time_point finished_at;  ///< when done
     std::chrono::milliseconds duration{0};              ///< when done

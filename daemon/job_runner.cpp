@@ -112,6 +112,7 @@ std::string start_fan_out(center_state& state, fan_out_request request,
     record.args = request.args;
     record.selector = to_json(request.selector);
     record.started_by = request.started_by;
+    record.admin_request = request.admin_request;
     record.results = std::move(plan.targets);
     record.skipped = std::move(plan.skipped);
     const std::string id = state.jobs().start(std::move(record));
@@ -182,12 +183,14 @@ std::string start_fan_out(center_state& state, fan_out_request request,
 }
 
 std::string start_call_job(center_state& state, call_request request, std::string started_by,
-                           std::function<void(const std::string& job, call_result)> done) {
+                           std::function<void(const std::string& job, call_result)> done,
+                           job_request admin_request) {
     job_record record;
     record.kind = "call";
     record.action = request.action;
     record.args = request.args;
     record.started_by = std::move(started_by);
+    record.admin_request = std::move(admin_request);
     job_result target;
     target.master = request.master_id;
     if (auto session = state.sessions().find_master(request.master_id)) {

@@ -32,6 +32,7 @@ struct fan_out_request {
     /// Output kept per master; more fails that master's call with "output-too-large".
     std::size_t max_output = 1024 * 1024;
     std::string started_by = "api";
+    job_request admin_request;  ///< the admin request that started it, if any (audit log)
 };
 
 /// Output a whole fan-out keeps in memory; a master whose output would pass it gets
@@ -62,7 +63,8 @@ std::string start_fan_out(center_state& state, fan_out_request request,
 
 /// Runs a call on one master as a job; `done` gets the job id and the call's result.
 std::string start_call_job(center_state& state, call_request request, std::string started_by,
-                           std::function<void(const std::string& job, call_result)> done);
+                           std::function<void(const std::string& job, call_result)> done,
+                           job_request admin_request = {});
 
 /// A call's result as a job outcome.
 job_result to_job_result(call_result r);

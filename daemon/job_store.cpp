@@ -36,7 +36,7 @@ bool job_store::record(const std::string& id, std::size_t index, job_result outc
     if (!record_locked(id, index, std::move(outcome), done)) {
         return false;
     }
-    notify("job-finished", brief(done));
+    notify("job-finished", done);  // whole, for the audit log (center_state)
     if (finished != nullptr) {
         *finished = std::move(done);
     }
@@ -96,7 +96,7 @@ std::optional<job_record> job_store::finish(const std::string& id) {
         out = *job;
     }
     if (finished_now) {
-        notify("job-finished", brief(*out));
+        notify("job-finished", *out);
     }
     return out;
 }

@@ -33,8 +33,9 @@ inline constexpr std::size_t max_running_jobs = 1024;
 /// Thread-safe: results arrive on many session strands while admin requests read.
 class job_store {
   public:
-    /// Told of every job that starts and finishes (the center publishes them as events);
-    /// called outside the store's lock.
+    /// Told of every job that starts and finishes (the center publishes them as events and
+    /// audits finished ones); called outside the store's lock, with the job without its
+    /// results when it starts and whole (results, args) when it finishes.
     using observer = std::function<void(const char* type, const job_record& job)>;
 
     explicit job_store(job_history_limits limits, observer on_change = {})

@@ -1,7 +1,10 @@
 // The accept loop; it survives running out of file descriptors instead of spinning or dying.
 #include "listener.hpp"
 
+#include <sys/socket.h>
+
 #include <stdexcept>
+#include <system_error>
 
 #include "logging.hpp"
 
@@ -42,6 +45,32 @@ listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::str
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
         fail(ec, "listen");
+    }
+    endpoint_ = acceptor_.local_endpoint();
+}
+
+listener::listener(net::io_context& ioc, int fd, std::string what, on_accept_fn on_accept)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()),
+      what_(std::move(what)),
+      on_accept_(std::move(on_accept)) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    int listening = 0;
+    socklen_t flag_length = sizeof(listening);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+        (address.ss_family != AF_INET && address.ss_family != AF_INET6) ||
+        ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_length) != 0 ||
+        listening == 0) {
+        throw std::system_error(std::make_error_code(std::errc::not_a_socket),
+                                "the socket passed for " + what_ + " (fd " + std::to_string(fd) +
+                                    ") is not a listening TCP socket; check the .socket unit");
+    }
+    beast::error_code ec;
+    acceptor_.assign(address.ss_family == AF_INET ? tcp::v4() : tcp::v6(), fd, ec);
+    if (ec) {
+        throw std::system_error(ec, "cannot use the socket passed for " + what_);
     }
     endpoint_ = acceptor_.local_endpoint();
 }

@@ -24,6 +24,10 @@ class listener : public std::enable_shared_from_this<listener> {
     listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::string what,
              on_accept_fn on_accept);
 
+    /// Takes over a socket that is already listening (socket activation: systemd bound it).
+    /// Throws std::system_error naming `what` when `fd` is not a listening TCP socket.
+    listener(net::io_context& ioc, int fd, std::string what, on_accept_fn on_accept);
+
     void run();
 
     /// Stops accepting; connections already accepted are unaffected. Thread-safe.

@@ -1,4 +1,5 @@
-// Boost.Log plumbing: a severity logger, a console sink and a formatter that appends the fields.
+// Boost.Log plumbing: a severity logger, a console sink and a formatter that appends the fields,
+// or the journal sink (journal_sink.hpp) instead of the console.
 #include "logging.hpp"
 
 #include <atomic>
@@ -15,6 +16,8 @@
 #include <boost/log/sources/severity_logger.hpp>
 #include <boost/log/utility/formatting_ostream.hpp>
 
+#include "journal_sink.hpp"
+#include "log_record.hpp"
 #include "regcenter/common/time_format.hpp"
 
 namespace regcenter::logging {
@@ -25,12 +28,11 @@ namespace {
 // lets SIGHUP change the level without touching the sink.
 std::atomic<int> g_min_level{static_cast<int>(level::info)};
 std::once_flag g_init_once;
+// The journal sink's backend once installed (it lives as long as the core holds the sink), for
+// dropped_records().
+std::atomic<const journal_backend*> g_journal{nullptr};
 
-// Fields of one record, in order, as a single attribute value.
-struct field_list {
-    std::string text;  // " KEY=value KEY2=value2"
-    std::vector<std::pair<std::string, std::string>> pairs;
-};
+using detail::field_list;
 
 const char* level_name(level l) {
     switch (l) {
@@ -66,8 +68,8 @@ void append_value(std::string& out, std::string_view value) {
 }
 
 void format_record(const bl::record_view& rec, bl::formatting_ostream& out) {
-    const auto sev = bl::extract<level>("Severity", rec);
-    const auto fields = bl::extract<field_list>("Fields", rec);
+    const auto sev = bl::extract<level>(detail::severity_attribute, rec);
+    const auto fields = bl::extract<field_list>(detail::fields_attribute, rec);
     out << format_rfc3339(std::chrono::system_clock::now()) << ' '
         << (sev ? level_name(*sev) : "info") << ' ' << rec[bl::expressions::smessage];
     if (fields) {
@@ -80,23 +82,70 @@ bl::sources::severity_logger_mt<level>& logger() {
     return instance;
 }
 
-void install_console_sink() {
-    std::call_once(g_init_once, [] {
-        using backend_t = bl::sinks::text_ostream_backend;
-        auto backend = boost::make_shared<backend_t>();
-        backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
-        backend->auto_flush(true);
-        auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
-        sink->set_formatter(&format_record);
-        bl::core::get()->add_sink(sink);
+void add_console_sink() {
+    using backend_t = bl::sinks::text_ostream_backend;
+    auto backend = boost::make_shared<backend_t>();
+    backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
+    backend->auto_flush(true);
+    auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
+    sink->set_formatter(&format_record);
+    bl::core::get()->add_sink(sink);
+}
+
+// Exactly one sink, chosen by the first call: init()'s output, or the console (nullptr) when a
+// record comes first.
+void install_sink(const output* out) {
+    std::call_once(g_init_once, [out] {
+        if (out != nullptr && out->kind == sink::journal) {
+            auto backend = boost::make_shared<journal_backend>(out->journal_socket);
+            g_journal.store(backend.get());
+            bl::core::get()->add_sink(
+                boost::make_shared<bl::sinks::synchronous_sink<journal_backend>>(backend));
+        } else {
+            add_console_sink();
+        }
     });
+}
+
+template <class Fields>
+void write_record(level lvl, std::string_view message, const Fields& fields) {
+    if (static_cast<int>(lvl) > g_min_level.load(std::memory_order_relaxed)) {
+        return;
+    }
+    install_sink(nullptr);  // embedders and tests that never called init() get the console
+    auto& lg = logger();
+    bl::record rec = lg.open_record(bl::keywords::severity = lvl);
+    if (!rec) {
+        return;
+    }
+    if (fields.size() != 0) {
+        field_list list;
+        for (const field& f : fields) {
+            list.text += ' ';
+            list.text += f.key;
+            list.text += '=';
+            append_value(list.text, f.value);
+            list.pairs.emplace_back(std::string(f.key), std::string(f.value));
+        }
+        rec.attribute_values().insert(detail::fields_attribute,
+                                      bl::attributes::make_attribute_value(std::move(list)));
+    }
+    bl::record_ostream stream(rec);
+    stream << message;
+    stream.flush();
+    lg.push_record(std::move(rec));
 }
 
 }  // namespace
 
-void init(level min_level) {
+void init(level min_level, const output& out) {
     set_level(min_level);
-    install_console_sink();
+    install_sink(&out);
+}
+
+std::uint64_t dropped_records() {
+    const journal_backend* journal = g_journal.load();
+    return journal != nullptr ? journal->dropped() : 0;
 }
 
 void set_level(level min_level) {
@@ -113,31 +162,11 @@ std::optional<level> parse_level(std::string_view name) {
 }
 
 void write(level lvl, std::string_view message, std::initializer_list<field> fields) {
-    if (static_cast<int>(lvl) > g_min_level.load(std::memory_order_relaxed)) {
-        return;
-    }
-    install_console_sink();  // embedders and tests that never called init() get the same format
-    auto& lg = logger();
-    bl::record rec = lg.open_record(bl::keywords::severity = lvl);
-    if (!rec) {
-        return;
-    }
-    if (fields.size() != 0) {
-        field_list list;
-        for (const field& f : fields) {
-            list.text += ' ';
-            list.text += f.key;
-            list.text += '=';
-            append_value(list.text, f.value);
-            list.pairs.emplace_back(std::string(f.key), std::string(f.value));
-        }
-        rec.attribute_values().insert("Fields",
-                                      bl::attributes::make_attribute_value(std::move(list)));
-    }
-    bl::record_ostream stream(rec);
-    stream << message;
-    stream.flush();
-    lg.push_record(std::move(rec));
+    write_record(lvl, message, fields);
+}
+
+void write(level lvl, std::string_view message, const std::vector<field>& fields) {
+    write_record(lvl, message, fields);
 }
 
 }  // namespace regcenter::logging

@@ -7,8 +7,10 @@
 
 #include "center.hpp"
 #include "config.hpp"
+#include "journal_sink.hpp"
 #include "logging.hpp"
 #include "regcenter/common/net.hpp"
+#include "service_manager.hpp"
 
 #ifndef REGCENTER_VERSION
 #define REGCENTER_VERSION "unknown"
@@ -48,6 +50,12 @@ logging::level level_of(const daemon_config& config) {
     return logging::parse_level(config.log_level).value_or(logging::level::info);
 }
 
+// log.sink: "auto" becomes the journal when systemd connected stderr to it.
+logging::output output_of(const daemon_config& config) {
+    return {logging::choose_sink(config.log_sink).value_or(logging::sink::console),
+            config.journal_socket};
+}
+
 // SIGHUP: tokens, the admin token and the log level change in place; the listeners and timers
 // would need new sockets or sessions, so a change there is reported as needing a restart.
 void reload(center& c, const std::vector<std::string>& args, daemon_config& current) {
@@ -63,6 +71,7 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
     const center_options& now = fresh.config.center;
     c.set_tokens(now.auth_tokens);
     c.set_admin_token(now.admin_token);
+    c.reopen_audit_log(now.audit_file);  // also after logrotate moved the file away
     logging::set_level(level_of(fresh.config));
     const bool needs_restart =
         was.listen != now.listen || was.admin_listen != now.admin_listen ||
@@ -72,12 +81,16 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
         was.stream_stall_timeout != now.stream_stall_timeout ||
         was.job_history != now.job_history || was.event_history != now.event_history ||
         was.event_watcher_queue != now.event_watcher_queue ||
-        was.cluster_peers != now.cluster_peers;
+        was.cluster_peers != now.cluster_peers ||
+        was.shutdown_reconnect_window != now.shutdown_reconnect_window ||
+        current.log_sink != fresh.config.log_sink ||
+        current.journal_socket != fresh.config.journal_socket ||
+        was.admin_metrics_public != now.admin_metrics_public;
     if (needs_restart) {
         logging::warning(
-            "reload: only tokens, the admin token and log.level change on SIGHUP; the other "
-            "changed settings (listen addresses, auth, heartbeat, limits, streams, jobs, "
-            "events, cluster) take effect after a restart",
+            "reload: only tokens, the admin token, log.level and audit.file change on SIGHUP; "
+            "the other changed settings (listen addresses, auth, heartbeat, limits, streams, "
+            "jobs, events, cluster, log.sink) take effect after a restart",
             {{"EVENT", "reload"}});
     }
     logging::notice("configuration reloaded", {{"TOKENS", std::to_string(now.auth_tokens.size())},
@@ -85,23 +98,41 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
                                                {"EVENT", "reload"}});
     current.center.auth_tokens = now.auth_tokens;
     current.center.admin_token = now.admin_token;
+    current.center.audit_file = now.audit_file;
     current.log_level = fresh.config.log_level;
 }
 
 int run(const std::vector<std::string>& args, daemon_config config) {
-    logging::init(level_of(config));
+    logging::init(level_of(config), output_of(config));
     raise_open_file_limit();
     // Signals are waited for on their own io_context in the main thread; the center runs on
     // its own threads, so a reload touches sessions only through the center's thread-safe API.
     // The set exists before the center starts so that an early SIGTERM is not fatal.
     net::io_context signals_ioc;
     net::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
-    center c(config.center);
+    service_manager manager(signals_ioc);
+    std::optional<center> c;
     try {
-        c.start();
+        const activated_sockets passed = take_activated_sockets();
+        config.center.master_socket = passed.masters;
+        config.center.admin_socket = passed.admin;
+        c.emplace(config.center);
+        c->start();
     } catch (const std::exception& e) {
         logging::error("cannot start", {{"ERROR", e.what()}});
         return exit_failure;
+    }
+    // Both listeners are bound and accepting: masters may come.
+    const auto status = [&c] {
+        std::string line = std::to_string(c->master_count());
+        line += " masters connected";
+        return line;
+    };
+    manager.ready(status());
+    manager.keep_alive(status);
+    if (manager.watchdog_interval().count() > 0) {
+        logging::info("systemd watchdog enabled",
+                      {{"WATCHDOG_USEC", std::to_string(manager.watchdog_interval().count())}});
     }
     if (config.center.auth_tokens.empty()) {
         logging::warning(
@@ -118,16 +149,19 @@ int run(const std::vector<std::string>& args, daemon_config config) {
         }
         if (sig == SIGHUP) {
             logging::notice("SIGHUP: reloading configuration", {{"EVENT", "reload"}});
-            reload(c, args, config);
+            manager.reloading();
+            reload(*c, args, config);
+            manager.reloaded();
             signals.async_wait(on_signal);
             return;
         }
         logging::notice(sig == SIGINT ? "SIGINT: shutting down" : "SIGTERM: shutting down",
                         {{"EVENT", "shutdown"}});
+        manager.stopping();  // also ends the keep-alive timer, so signals_ioc.run() returns
     };
     signals.async_wait(on_signal);
     signals_ioc.run();
-    c.stop();
+    c->stop();
     return exit_ok;
 }
 

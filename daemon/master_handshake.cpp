@@ -16,6 +16,7 @@ constexpr std::size_t max_upgrade_request = 16 * 1024;
 
 master_handshake::master_handshake(tcp::socket&& socket, center_state& state)
     : stream_(std::move(socket)), state_(state), connected_at_(std::chrono::system_clock::now()) {
+    state_.metrics().master_connections_accepted.inc();
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
     remote_ = ec ? "unknown" : to_string(peer);
@@ -33,6 +34,7 @@ void master_handshake::run() {
 void master_handshake::on_read(beast::error_code ec, std::size_t) {
     if (ec) {
         if (ec == beast::error::timeout) {
+            state_.metrics().auth_timeouts.inc();  // the deadline is auth.timeout
             logging::warning("no upgrade request in time", {{"REMOTE_ADDR", remote_}});
         } else if (ec != http::error::end_of_stream) {
             logging::debug("bad HTTP request on the master port",

@@ -2,6 +2,7 @@
 #include "master_session.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include <boost/asio/bind_executor.hpp>
 
@@ -65,7 +66,12 @@ void master_session::start(http::request<http::string_body> upgrade) {
             [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
         self->ws_.read_message_max(opt.max_message);
         self->ws_.control_callback(
-            [raw = self.get()](websocket::frame_type, std::string_view) { raw->touch(); });
+            [raw = self.get()](websocket::frame_type kind, std::string_view) {
+                raw->touch();
+                if (kind == websocket::frame_type::pong) {
+                    raw->on_pong();
+                }
+            });
         self->ws_.async_accept(req, beast::bind_front_handler(&master_session::on_accept, self));
     });
 }
@@ -90,7 +96,7 @@ void master_session::do_read() {
                    beast::bind_front_handler(&master_session::on_read, shared_from_this()));
 }
 
-void master_session::on_read(beast::error_code ec, std::size_t) {
+void master_session::on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) {
         if (ec == websocket::error::message_too_big) {
             logging::warning("frame too big, closing with 1009",
@@ -102,6 +108,8 @@ void master_session::on_read(beast::error_code ec, std::size_t) {
         return finish(ec);
     }
     touch();
+    state_.metrics().frames_received.inc();
+    state_.metrics().bytes_received.inc(bytes);
     if (phase_ == phase::closing) {
         buffer_.consume(buffer_.size());
         return do_read();  // drain until the peer answers our close
@@ -161,6 +169,7 @@ void master_session::on_frame(std::string_view text) {
 void master_session::on_auth(proto::auth& m) {
     if (!state_.tokens().accepts(m.token)) {
         ++auth_failures_;
+        state_.metrics().auth_failures.inc();
         const unsigned max_failures = state_.options().auth_max_failures;
         logging::warning("authentication failed", {{"REMOTE_ADDR", remote_},
                                                    {"EVENT", "auth-failed"},
@@ -184,7 +193,9 @@ void master_session::on_auth(proto::auth& m) {
         id_ = random_hex_id(16);
     } while (!state_.sessions().add_master(id_, shared_from_this()));
     phase_ = phase::authenticated;
+    wants_going_away_ = m.wants_going_away;
     authenticated_.store(true, std::memory_order_release);
+    state_.metrics().auth_successes.inc();
     state_.events().publish(event_type::master_authenticated,
                             {{"master", id_}, {"name", name_}, {"remote", remote_}});
     logging::info("master authenticated", {{"SESSION_ID", id_},
@@ -426,6 +437,8 @@ void master_session::pump_streams() {
         }
         bool end_now = false;
         if (auto frame = s->next_frame(end_now)) {
+            state_.metrics().stream_bytes_to_master.inc(frame->size() -
+                                                        proto::streams::data_header_size);
             enqueue(std::make_shared<const std::string>(std::move(*frame)), true);
         }
         if (end_now) {
@@ -515,6 +528,7 @@ void master_session::on_data(const proto::data_frame& frame) {
                            "master " + id_ + " sent more than its window on stream " +
                                std::to_string(frame.stream));
     }
+    state_.metrics().stream_bytes_from_master.inc(frame.payload.size());
     if (credit && !s->finished()) {
         send(proto::stream_credit{frame.stream, *credit});
     }
@@ -585,11 +599,13 @@ void master_session::do_write() {
                     beast::bind_front_handler(&master_session::on_write, shared_from_this()));
 }
 
-void master_session::on_write(beast::error_code ec, std::size_t) {
+void master_session::on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
     if (ec) {
         return finish(ec);
     }
+    state_.metrics().frames_sent.inc();
+    state_.metrics().bytes_sent.inc(bytes);
     if (finished_ || queue_.empty()) {
         return;  // abort() or finish() emptied the queue while this write was in flight
     }
@@ -614,6 +630,18 @@ void master_session::close(std::uint16_t code, std::string reason, disconnect_re
                   });
 }
 
+void master_session::shut_down(std::chrono::milliseconds window) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), window] {
+        if (self->phase_ == phase::authenticated && self->wants_going_away_ && window.count() > 0) {
+            thread_local std::mt19937_64 random{std::random_device{}()};
+            std::uniform_real_distribution<double> within(0, to_seconds(window));
+            self->send(proto::going_away{within(random)});
+        }
+        self->start_close(proto::close_code::going_away, "center shutting down",
+                          disconnect_reason::shutdown);
+    });
+}
+
 void master_session::start_close(std::uint16_t code, std::string reason, disconnect_reason why) {
     if (phase_ == phase::closing || finished_) {
         return;
@@ -621,6 +649,9 @@ void master_session::start_close(std::uint16_t code, std::string reason, disconn
     const bool handshake_done = phase_ != phase::handshake;
     phase_ = phase::closing;
     closing_ = true;
+    if (why == disconnect_reason::auth_timeout) {
+        state_.metrics().auth_timeouts.inc();  // here, once: the sweep may ask twice
+    }
     deregister(why);
     if (!handshake_done) {
         return;  // on_accept sees the closing phase and ends the connection
@@ -662,8 +693,18 @@ void master_session::ping() {
             return;
         }
         self->ping_in_flight_ = true;
+        self->ping_sent_ = clock::now();
         self->ws_.async_ping({}, [self](beast::error_code) { self->ping_in_flight_ = false; });
     });
+}
+
+void master_session::on_pong() {
+    // Only the answer to our own ping is a round trip; a peer may also send pongs unasked.
+    if (ping_sent_) {
+        const std::chrono::duration<double> took = clock::now() - *ping_sent_;
+        ping_sent_.reset();
+        state_.metrics().heartbeat_round_trip.observe(took.count());
+    }
 }
 
 void master_session::deregister(disconnect_reason why) {
@@ -675,9 +716,9 @@ void master_session::deregister(disconnect_reason why) {
     }
     deregistered_ = true;
     state_.sessions().remove_master(id_);
+    state_.metrics().disconnected(*reason_);
     // Watchers learn of the disconnect, then of each service that went with it, at once.
-    std::string reason(to_string(*reason_));
-    std::replace(reason.begin(), reason.end(), ' ', '-');
+    const std::string reason = reason_label(*reason_);
     state_.events().publish(event_type::master_disconnected,
                             {{"master", id_}, {"name", name_}, {"reason", reason}});
     state_.subscriptions().remove_all(id_);

@@ -47,6 +47,10 @@ class master_session : public std::enable_shared_from_this<master_session> {
     /// Starts the closing handshake with `code` and records why; later calls are ignored.
     void close(std::uint16_t code, std::string reason, disconnect_reason why);
 
+    /// The center shuts down: tells a master that asked for it (auth "going_away") to come back
+    /// after a random delay within `window`, then closes with 1001.
+    void shut_down(std::chrono::milliseconds window);
+
     /// Ends the connection without a closing handshake: for peers that no longer answer.
     void abort(disconnect_reason why);
 
@@ -127,6 +131,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void deregister(disconnect_reason why);
     void finish(beast::error_code ec);
     void touch();
+    void on_pong();
     void release_idle_buffer();
 
     websocket::stream<beast::tcp_stream> ws_;
@@ -140,11 +145,13 @@ class master_session : public std::enable_shared_from_this<master_session> {
     std::size_t queued_bytes_ = 0;
     phase phase_ = phase::handshake;
     bool ping_in_flight_ = false;
+    std::optional<clock::time_point> ping_sent_;  // the heartbeat ping awaiting its pong
     bool writing_ = false;  // an async_write is in flight (one writer per stream)
     bool finished_ = false;
     bool deregistered_ = false;
     std::optional<websocket::close_reason> pending_close_;
     unsigned auth_failures_ = 0;
+    bool wants_going_away_ = false;  // auth asked for going-away before a shutdown close
     std::optional<disconnect_reason> reason_;
 
     // Identity: written on the strand before the session is registered as a master, read-only

@@ -543,7 +543,29 @@ decode_result decode_auth(const json::object& o) {
         }
         m.wants_centers = v->get_bool();
     }
+    if (const json::value* v = o.if_contains("going_away"); v != nullptr && !v->is_null()) {
+        if (!v->is_bool()) {
+            return wrong_type("going_away", "a boolean", *v);
+        }
+        m.wants_going_away = v->get_bool();
+    }
     return message{std::move(m)};
+}
+
+decode_result decode_going_away(const json::object& o) {
+    going_away m;
+    const json::value* v = o.if_contains("reconnect_after");
+    if (v == nullptr) {
+        return decode_error{"field \"reconnect_after\" is missing"};
+    }
+    if (!v->is_number()) {
+        return wrong_type("reconnect_after", "a number", *v);
+    }
+    m.reconnect_after = v->to_number<double>();
+    if (!(m.reconnect_after >= 0) || m.reconnect_after > 86400) {
+        return decode_error{"field \"reconnect_after\" must be from 0 to 86400 seconds"};
+    }
+    return message{m};
 }
 
 decode_result decode_auth_success(const json::object& o) {
@@ -678,6 +700,9 @@ decode_result decode(std::string_view frame) {
     if (name == cmd::centers) {
         return decode_centers(o);
     }
+    if (name == cmd::going_away) {
+        return decode_going_away(o);
+    }
     unknown u;
     u.cmd = std::string(name);
     u.body = std::move(o);
@@ -746,6 +771,9 @@ struct encoder {
         }
         if (m.wants_centers) {
             o["centers"] = true;
+        }
+        if (m.wants_going_away) {
+            o["going_away"] = true;
         }
         return o;
     }
@@ -873,6 +901,11 @@ struct encoder {
         }
         return {{"cmd", cmd::centers}, {"centers", std::move(list)}};
     }
+    json::object operator()(const going_away& m) const {
+        // Milliseconds are precision enough, and keep the number short.
+        return {{"cmd", cmd::going_away},
+                {"reconnect_after", std::round(m.reconnect_after * 1000) / 1000}};
+    }
     json::object operator()(const unknown& m) const {
         json::object o = m.body;
         o["cmd"] = m.cmd;
@@ -904,6 +937,7 @@ struct namer {
     std::string_view operator()(const unsubscribe&) const { return cmd::unsubscribe; }
     std::string_view operator()(const service_update&) const { return cmd::service_update; }
     std::string_view operator()(const center_list&) const { return cmd::centers; }
+    std::string_view operator()(const going_away&) const { return cmd::going_away; }
     std::string_view operator()(const unknown& m) const { return m.cmd; }
 };
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/daemon_process.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/ws_client.hpp"
@@ -17,60 +18,7 @@
 namespace regcenter::test {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// A private folder per test, so tests can run in parallel.
-fs::path temp_dir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    fs::path dir = fs::temp_directory_path() /
-                   ("regcenterd-test-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream(path) << text;
-}
-
-std::string config_yaml(const std::string& token) {
-    return "listen: 127.0.0.1:0\n"
-           "admin:\n"
-           "  listen: 127.0.0.1:0\n"
-           "  token: admin-secret\n"
-           "auth:\n"
-           "  token: [" +
-           token +
-           "]\n"
-           "  timeout: 2s\n"
-           "heartbeat:\n"
-           "  interval: 200ms\n"
-           "  timeout: 1s\n"
-           "log:\n"
-           "  level: debug\n";
-}
-
-struct running_daemon {
-    std::unique_ptr<child_process> process;
-    tcp::endpoint masters;
-    tcp::endpoint admin;
-};
-
-running_daemon start_daemon(const fs::path& config) {
-    running_daemon d;
-    d.process = std::make_unique<child_process>(
-        std::vector<std::string>{REGCENTERD_PATH, "--config", config.string()});
-    auto listening = d.process->wait_for_line(
-        R"(center listening MASTERS_ADDR=127\.0\.0\.1:(\d+) ADMIN_ADDR=127\.0\.0\.1:(\d+))", 20s);
-    if (!listening) {
-        throw std::runtime_error("regcenterd did not start:\n" + d.process->output());
-    }
-    const auto loopback = net::ip::make_address("127.0.0.1");
-    d.masters = {loopback, static_cast<unsigned short>(std::stoi((*listening)[1]))};
-    d.admin = {loopback, static_cast<unsigned short>(std::stoi((*listening)[2]))};
-    return d;
-}
 
 TEST(regcenterd, serves_masters_reloads_on_sighup_and_stops_on_sigterm) {
     const fs::path dir = temp_dir();

@@ -7,14 +7,45 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string_view>
 #include <system_error>
 
 extern char** environ;
 
 namespace regcenter::test {
 
-child_process::child_process(std::vector<std::string> argv) {
+child_process::child_process(std::vector<std::string> argv)
+    : child_process(std::move(argv), options{}) {}
+
+child_process::child_process(std::vector<std::string> argv, const options& extra) {
+    // The environment: ours, with extra.env's keys replaced.
+    std::vector<std::string> env_strings = extra.env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        const auto key = entry.substr(0, entry.find('=') + 1);
+        const bool replaced = std::any_of(extra.env.begin(), extra.env.end(),
+                                          [&](const std::string& x) { return x.starts_with(key); });
+        if (!replaced) {
+            env_strings.emplace_back(entry);
+        }
+    }
+    std::vector<char*> env;
+    for (auto& e : env_strings) {
+        env.push_back(e.data());
+    }
+    env.push_back(nullptr);
+    // Passed fds are first copied above the target range, so that dup2 onto 3, 4, … never
+    // meets its own source (a no-op that would keep FD_CLOEXEC).
+    std::vector<int> copies;
+    for (int fd : extra.fds) {
+        const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 64);
+        if (copy < 0) {
+            throw std::system_error(errno, std::generic_category(), "fcntl F_DUPFD_CLOEXEC");
+        }
+        copies.push_back(copy);
+    }
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throw std::system_error(errno, std::generic_category(), "pipe2");
@@ -24,13 +55,19 @@ child_process::child_process(std::vector<std::string> argv) {
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    for (std::size_t i = 0; i < copies.size(); ++i) {
+        posix_spawn_file_actions_adddup2(&actions, copies[i], 3 + static_cast<int>(i));
+    }
     std::vector<char*> args;
     for (auto& a : argv) {
         args.push_back(a.data());
     }
     args.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
+    for (int copy : copies) {
+        ::close(copy);
+    }
     ::close(fds[1]);
     if (rc != 0) {
         ::close(fds[0]);

@@ -18,6 +18,13 @@ class child_process {
     /// Throws std::system_error if the program can't be started.
     explicit child_process(std::vector<std::string> argv);
 
+    /// What a child gets besides its arguments.
+    struct options {
+        std::vector<std::string> env = {};  ///< "KEY=VALUE" added to (or replacing in) ours
+        std::vector<int> fds = {};          ///< passed as fd 3, 4, … (socket activation)
+    };
+    child_process(std::vector<std::string> argv, const options& extra);
+
     /// Kills the child (SIGKILL) if it still runs.
     ~child_process();
 

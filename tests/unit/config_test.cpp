@@ -29,6 +29,7 @@ void expect_same_settings(const daemon_config& a, const daemon_config& b) {
     EXPECT_EQ(a.center.listen, b.center.listen);
     EXPECT_EQ(a.center.admin_listen, b.center.admin_listen);
     EXPECT_EQ(a.center.admin_token, b.center.admin_token);
+    EXPECT_EQ(a.center.admin_metrics_public, b.center.admin_metrics_public);
     EXPECT_EQ(a.center.auth_tokens, b.center.auth_tokens);
     EXPECT_EQ(a.center.auth_timeout, b.center.auth_timeout);
     EXPECT_EQ(a.center.auth_max_failures, b.center.auth_max_failures);
@@ -43,6 +44,9 @@ void expect_same_settings(const daemon_config& a, const daemon_config& b) {
     EXPECT_EQ(a.center.event_history, b.center.event_history);
     EXPECT_EQ(a.center.event_watcher_queue, b.center.event_watcher_queue);
     EXPECT_EQ(a.log_level, b.log_level);
+    EXPECT_EQ(a.log_sink, b.log_sink);
+    EXPECT_EQ(a.journal_socket, b.journal_socket);
+    EXPECT_EQ(a.center.audit_file, b.center.audit_file);
 }
 
 class config : public ::testing::Test {
@@ -121,6 +125,9 @@ TEST_F(config, defaults_without_arguments) {
     EXPECT_EQ(c.center.event_history, 10000u);
     EXPECT_EQ(c.center.event_watcher_queue, 1024u);
     EXPECT_EQ(c.log_level, "info");
+    EXPECT_EQ(c.log_sink, "auto");
+    EXPECT_EQ(c.journal_socket, "/run/systemd/journal/socket");
+    EXPECT_EQ(c.center.audit_file, "");
     EXPECT_EQ(c.config_file, "");
 }
 
@@ -470,6 +477,25 @@ TEST_F(config, log_level_must_be_known) {
     EXPECT_CONTAINS(yaml_error("log:\n  level: INFO\n"), ":2: log.level: invalid level \"INFO\"");
 }
 
+TEST_F(config, admin_metrics_public_is_true_or_false) {
+    EXPECT_FALSE(load({}).center.admin_metrics_public);
+    EXPECT_TRUE(load({"--admin.metrics_public=true"}).center.admin_metrics_public);
+    EXPECT_FALSE(load({"--admin.metrics_public", "false"}).center.admin_metrics_public);
+    const std::string yaml = write("m.yaml", "admin:\n  metrics_public: true\n");
+    EXPECT_TRUE(load({"--config", yaml}).center.admin_metrics_public);
+    EXPECT_TRUE(load({"--config", write("m.ini", "[admin]\nmetrics_public = true\n")})
+                    .center.admin_metrics_public);
+    EXPECT_FALSE(
+        load({"--config", yaml, "--admin.metrics_public=false"}).center.admin_metrics_public);
+    EXPECT_EQ(error_of({"--admin.metrics_public=yes"}),
+              "config error: --admin.metrics_public: invalid value \"yes\" (expected true or "
+              "false)");
+    EXPECT_CONTAINS(yaml_error("admin:\n  metrics_public: 1\n"),
+                    ":2: admin.metrics_public: invalid value \"1\"");
+    EXPECT_CONTAINS(config_help(), "--admin.metrics_public");
+    EXPECT_CONTAINS(config_help(), "without the admin token. [false]");
+}
+
 TEST_F(config, empty_auth_token_is_rejected) {
     EXPECT_EQ(error_of({"--auth.token="}), "config error: --auth.token: empty token");
     EXPECT_CONTAINS(yaml_error("auth:\n  token:\n    - good\n    - \"\"\n"),
@@ -617,6 +643,51 @@ TEST_F(config, help_lists_every_key_with_its_default) {
          {"[127.0.0.1:8010]", "[127.0.0.1:8011]", "[empty]", "[none]", "[10s]", "[3]", "[20s]",
           "[2 x heartbeat.interval]", "[1MiB]", "[info]"}) {
         EXPECT_CONTAINS(help, default_text);
+    }
+}
+
+// ---- log.sink, log.journal_socket, audit.file --------------------------------------------------
+
+TEST_F(config, log_sink_journal_socket_and_audit_file) {
+    const auto yaml = load({"--config", write("s.yaml",
+                                              "log:\n"
+                                              "  sink: journal\n"
+                                              "  journal_socket: /tmp/test-journal.sock\n"
+                                              "audit:\n"
+                                              "  file: /var/log/regcenterd/audit.log\n")});
+    EXPECT_EQ(yaml.log_sink, "journal");
+    EXPECT_EQ(yaml.journal_socket, "/tmp/test-journal.sock");
+    EXPECT_EQ(yaml.center.audit_file, "/var/log/regcenterd/audit.log");
+    const auto ini = load({"--config", write("s.ini",
+                                             "[log]\n"
+                                             "sink = journal\n"
+                                             "journal_socket = /tmp/test-journal.sock\n"
+                                             "[audit]\n"
+                                             "file = /var/log/regcenterd/audit.log\n")});
+    expect_same_settings(yaml, ini);
+    const auto flags = load(
+        {"--log.sink=console", "--log.journal_socket=/run/j.sock", "--audit.file", "audit.jsonl"});
+    EXPECT_EQ(flags.log_sink, "console");
+    EXPECT_EQ(flags.journal_socket, "/run/j.sock");
+    EXPECT_EQ(flags.center.audit_file, "audit.jsonl");
+    for (const char* sink : {"auto", "console", "journal"}) {
+        EXPECT_EQ(load({std::string("--log.sink=") + sink}).log_sink, sink);
+    }
+    // An empty audit.file (e.g. to drop the file's) writes no file.
+    EXPECT_EQ(load({"--config", yaml.config_file, "--audit.file="}).center.audit_file, "");
+
+    EXPECT_EQ(error_of({"--log.sink=syslog"}),
+              "config error: --log.sink: invalid sink \"syslog\" (expected auto, console or "
+              "journal)");
+    EXPECT_CONTAINS(yaml_error("log:\n  sink: Journal\n"), ":2: log.sink: invalid sink");
+    EXPECT_EQ(error_of({"--log.journal_socket="}),
+              "config error: --log.journal_socket: a socket path must have 1 to 107 bytes");
+    EXPECT_CONTAINS(error_of({"--log.journal_socket=/" + std::string(107, 'x')}), "1 to 107 bytes");
+
+    const std::string help = config_help();
+    for (const char* text : {"--log.sink", "[auto]", "--log.journal_socket",
+                             "[/run/systemd/journal/socket]", "--audit.file"}) {
+        EXPECT_CONTAINS(help, text);
     }
 }
 

@@ -414,8 +414,13 @@ net::awaitable<void> center_link::run() {
         backoff_.set_base(retry.delay);
         // A rejected token won't turn valid within milliseconds, and full jitter may draw ~0.
         const auto floor = result.rejected ? retry.delay / 2 : backoff::duration::zero();
-        const auto delay = backoff_.next(floor);
-        log(log_level::info, "reconnecting in " + std::to_string(delay.count()) + " ms");
+        // A center that shuts down spreads its masters' returns over its reconnect window: its
+        // delay replaces our own draw, so a restart doesn't bring the fleet back at once.
+        const auto delay = result.reconnect_after ? *result.reconnect_after : backoff_.next(floor);
+        std::string line = "reconnecting in ";
+        line += std::to_string(delay.count());
+        line += result.reconnect_after ? " ms, as the center asked" : " ms";
+        log(log_level::info, line);
         retry_timer_.expires_after(delay);
         co_await retry_timer_.async_wait(use_tuple);  // cancelled by close()
     }
@@ -444,6 +449,7 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
     c->advertised = state_->actions().snapshot();
     proto::auth auth{config.token, state_->name(), config.labels, c->advertised};
     auth.wants_centers = config.follow_centers;
+    auth.wants_going_away = true;
     // The services go with auth, up to max_services_bytes; on_auth_success registers the rest
     // (and whatever changed meanwhile) with "register".
     std::size_t services_bytes = 0;
@@ -646,6 +652,11 @@ void center_link::handle(const std::shared_ptr<connection>& c, proto::message& m
                                       std::to_string(std::get<proto::removed>(m).services.size()) +
                                       " services");
         }
+    } else if (const auto* g = std::get_if<proto::going_away>(&m)) {
+        result.reconnect_after = std::chrono::milliseconds(
+            static_cast<std::int64_t>(std::min(g->reconnect_after, 86400.0) * 1000));
+        log(log_level::info, "the center is shutting down; it asks to come back in " +
+                                 std::to_string(result.reconnect_after->count()) + " ms");
     } else if (std::holds_alternative<proto::discover_result>(m) ||
                std::holds_alternative<proto::service_update>(m) ||
                std::holds_alternative<proto::center_list>(m)) {

@@ -68,6 +68,8 @@ class center_link : public std::enable_shared_from_this<center_link> {
         bool authenticated = false;  ///< a session was established on this connection
         bool rejected = false;       ///< auth-failed, or a 1008 close
         bool final = false;          ///< closed with a code that asks not to reconnect
+        /// The center's going-away delay, which replaces the backoff's draw.
+        std::optional<std::chrono::milliseconds> reconnect_after = std::nullopt;
     };
 
     net::awaitable<void> run();

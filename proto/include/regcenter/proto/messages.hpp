@@ -53,6 +53,9 @@ struct auth {
     /// "centers": true asks the center for {"cmd":"centers"} after auth (services.md section 7);
     /// masters that don't ask never get a command they may not know.
     bool wants_centers = false;
+    /// "going_away": true asks for {"cmd":"going-away"} before a shutdown close (protocol.md
+    /// section 7.2), so the master comes back when the center says rather than at once.
+    bool wants_going_away = false;
     friend bool operator==(const auth&, const auth&) = default;
 };
 
@@ -245,6 +248,15 @@ struct center_list {
     friend bool operator==(const center_list&, const center_list&) = default;
 };
 
+/// center → master, right before it closes the session with 1001 because it shuts down: come
+/// back after `reconnect_after` seconds. The center draws the delay at random within its
+/// shutdown.reconnect_window for each master, so a restart doesn't bring the fleet back in one
+/// burst.
+struct going_away {
+    double reconnect_after = 0;
+    friend bool operator==(const going_away&, const going_away&) = default;
+};
+
 /// A well-formed message whose cmd this codec doesn't know; kept whole so callers can answer it
 /// ("unknown-command") or hand it to an application callback.
 struct unknown {
@@ -257,7 +269,7 @@ using message =
     std::variant<auth, auth_success, auth_failed, ping, pong, leave, error, actions_update,
                  stream_open, stream_credit, stream_end, stream_error, stream_close,
                  register_services, registered, remove_services, removed, discover, discover_result,
-                 subscribe, unsubscribe, service_update, center_list, unknown>;
+                 subscribe, unsubscribe, service_update, center_list, going_away, unknown>;
 
 /// Why a frame is not a valid message; `what` is meant for the peer's "bad-request" error.
 struct decode_error {

@@ -38,6 +38,7 @@ inline constexpr std::string_view subscribe = "subscribe";
 inline constexpr std::string_view unsubscribe = "unsubscribe";
 inline constexpr std::string_view service_update = "service-update";
 inline constexpr std::string_view centers = "centers";
+inline constexpr std::string_view going_away = "going-away";
 }  // namespace cmd
 
 /// Values of the "change" field of service-update (services.md section 6).
