@@ -1,0 +1,59 @@
+// Simulated masters for the benchmark: many sessions on one io_context speaking the real wire
+// protocol through the shared codec, on Beast WebSocket streams. Not the SDK: a bench master
+// needs no reconnect logic, action registry or event strand per session, and the SDK's
+// per-master thread (own-thread mode) or per-link state would make the load generator, not
+// the server, the bottleneck at 19k sessions. Source addresses rotate over 127.0.0.2-9 so that
+// one run is not limited by the ephemeral port range of one address pair.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "regcenter/common/net.hpp"
+
+namespace regcenter::bench {
+
+class lean_fleet {
+  public:
+    lean_fleet(tcp::endpoint center, std::string token);
+    ~lean_fleet();
+    lean_fleet(const lean_fleet&) = delete;
+    lean_fleet& operator=(const lean_fleet&) = delete;
+
+    struct connect_result {
+        std::size_t authenticated = 0;
+        std::size_t failed = 0;
+        std::chrono::duration<double> elapsed{};
+    };
+
+    /// Connects and authenticates `count` more sessions, at most `parallel` handshakes at a
+    /// time; returns when all are authenticated or failed, or after `limit`.
+    connect_result connect(std::size_t count, std::size_t parallel, std::chrono::seconds limit);
+
+    /// Lets the sessions sit (answering the center's pings) for `d`.
+    void hold(std::chrono::milliseconds d);
+
+    /// Sessions whose connection is still open.
+    std::size_t open() const;
+
+    /// Closes every session (TCP close, no goodbye: the center sees them vanish).
+    void drop_all();
+
+  private:
+    struct session;
+    net::awaitable<void> run_session(std::shared_ptr<session> s, std::size_t index);
+
+    net::io_context ioc_;
+    tcp::endpoint center_;
+    std::string token_;
+    std::vector<std::shared_ptr<session>> sessions_;
+    std::size_t authenticated_ = 0;
+    std::size_t failed_ = 0;
+    std::size_t in_flight_ = 0;
+    std::size_t open_ = 0;
+};
+
+}  // namespace regcenter::bench

@@ -1,0 +1,34 @@
+// The server under test as a child process, pinned with taskset when asked: regcenterd with
+// a generated configuration (later: nats-server), and the ports it listens on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace regcenter::bench {
+
+class server_process {
+  public:
+    /// Starts `argv`, pinned to `cpu` when given (taskset must be installed); stdout and
+    /// stderr go to `log_path`. Throws std::runtime_error when it can't start.
+    server_process(std::vector<std::string> argv, std::optional<int> cpu,
+                   const std::string& log_path);
+    ~server_process();  ///< SIGTERM, then SIGKILL after 10 s
+    server_process(const server_process&) = delete;
+    server_process& operator=(const server_process&) = delete;
+
+    int pid() const { return pid_; }
+
+    /// Waits until a TCP connect to 127.0.0.1:port succeeds; false after 10 s or if it exited.
+    bool wait_listening(std::uint16_t port) const;
+
+  private:
+    int pid_ = -1;
+};
+
+/// A TCP port free on 127.0.0.1 right now (bound, read back, released).
+std::uint16_t free_port();
+
+}  // namespace regcenter::bench
