@@ -26,16 +26,11 @@ lean_fleet::~lean_fleet() {
 
 net::awaitable<void> lean_fleet::run_session(std::shared_ptr<session> s, std::size_t index) {
     auto fail = [&] {
-        ++failed_;
-        --in_flight_;
+        ++counts_.failed;
+        --counts_.in_flight;
     };
     tcp::socket& socket = beast::get_lowest_layer(s->ws).socket();
-    beast::error_code ec;
-    socket.open(tcp::v4(), ec);
-    // 127.0.0.2 … 127.0.0.9: eight source addresses, each with its own ephemeral port range.
-    const auto source =
-        net::ip::make_address_v4(static_cast<std::uint32_t>(0x7f000002 + index % 8));
-    socket.bind({source, 0}, ec);
+    beast::error_code ec = open_from_rotating_source(socket, index);
     if (ec) {
         fail();
         co_return;
@@ -65,8 +60,8 @@ net::awaitable<void> lean_fleet::run_session(std::shared_ptr<session> s, std::si
         fail();
         co_return;
     }
-    ++authenticated_;
-    --in_flight_;
+    ++counts_.ready;
+    --counts_.in_flight;
     ++open_;
     // Idle: a pending read lets Beast answer the center's pings; anything else is discarded.
     for (;;) {
@@ -79,32 +74,10 @@ net::awaitable<void> lean_fleet::run_session(std::shared_ptr<session> s, std::si
     --open_;
 }
 
-lean_fleet::connect_result lean_fleet::connect(std::size_t count, std::size_t parallel,
-                                               std::chrono::seconds limit) {
-    ioc_.restart();  // a context that ran out of work is stopped until restarted
-    const std::size_t first = sessions_.size();
-    const std::size_t done_target = authenticated_ + failed_ + count;
-    const auto start = std::chrono::steady_clock::now();
-    const auto deadline = start + limit;
-    std::size_t next = first;
-    const std::size_t end = first + count;
-    const std::size_t authenticated_before = authenticated_;
-    const std::size_t failed_before = failed_;
-    while (authenticated_ + failed_ < done_target && std::chrono::steady_clock::now() < deadline) {
-        while (in_flight_ < parallel && next < end) {
-            auto s = std::make_shared<session>(ioc_);
-            sessions_.push_back(s);
-            ++in_flight_;
-            net::co_spawn(ioc_, run_session(s, next), net::detached);
-            ++next;
-        }
-        ioc_.run_for(std::chrono::milliseconds(1));
-    }
-    connect_result r;
-    r.authenticated = authenticated_ - authenticated_before;
-    r.failed = failed_ - failed_before;
-    r.elapsed = std::chrono::steady_clock::now() - start;
-    return r;
+connect_result lean_fleet::connect(std::size_t count, std::size_t parallel,
+                                   std::chrono::seconds limit) {
+    return start_sessions(ioc_, sessions_, counts_, count, parallel, limit,
+                          [this](auto s, std::size_t index) { return run_session(s, index); });
 }
 
 void lean_fleet::hold(std::chrono::milliseconds d) {

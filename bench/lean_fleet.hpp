@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "pacing.hpp"
 #include "regcenter/common/net.hpp"
 
 namespace regcenter::bench {
@@ -22,12 +23,6 @@ class lean_fleet {
     ~lean_fleet();
     lean_fleet(const lean_fleet&) = delete;
     lean_fleet& operator=(const lean_fleet&) = delete;
-
-    struct connect_result {
-        std::size_t authenticated = 0;
-        std::size_t failed = 0;
-        std::chrono::duration<double> elapsed{};
-    };
 
     /// Connects and authenticates `count` more sessions, at most `parallel` handshakes at a
     /// time; returns when all are authenticated or failed, or after `limit`.
@@ -50,9 +45,7 @@ class lean_fleet {
     tcp::endpoint center_;
     std::string token_;
     std::vector<std::shared_ptr<session>> sessions_;
-    std::size_t authenticated_ = 0;
-    std::size_t failed_ = 0;
-    std::size_t in_flight_ = 0;
+    connect_counts counts_;
     std::size_t open_ = 0;
 };
 
