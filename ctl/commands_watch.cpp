@@ -24,6 +24,7 @@
 #include "display.hpp"
 #include "event_line.hpp"
 #include "json_fields.hpp"
+#include "regcenter/common/units.hpp"
 #include "url.hpp"
 
 namespace regcenter::ctl {
@@ -40,16 +41,6 @@ constexpr std::size_t max_message = 1024 * 1024;
 // Close codes of GET /v1/events (docs/events.md).
 constexpr std::uint16_t close_lagged = 4409;
 constexpr std::uint16_t close_too_old = 4410;
-
-std::optional<std::uint64_t> whole_number(std::string_view text) {
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 std::string seconds_text(std::chrono::milliseconds d) {
     std::string out = std::to_string(d.count() / 1000);
@@ -386,7 +377,7 @@ class watch_session {
 int watch(command_context& ctx) {
     std::optional<std::uint64_t> since;
     if (const auto text = ctx.args.value("since")) {
-        since = whole_number(*text);
+        since = parse_whole_number(*text);
         if (!since) {
             throw usage_error(
                 "--since: expected an event index (a whole number), got \"" + *text + "\"",

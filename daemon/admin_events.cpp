@@ -18,6 +18,7 @@
 #include "event_log.hpp"
 #include "logging.hpp"
 #include "regcenter/common/address.hpp"
+#include "regcenter/common/units.hpp"
 #include "regcenter/proto/service.hpp"
 
 namespace regcenter {
@@ -694,16 +695,6 @@ bool accepts_event_stream(const http_request& request) {
     return accept.find("text/event-stream") != std::string::npos;
 }
 
-std::optional<std::uint64_t> whole_number(std::string_view text) {
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
-
 std::string valid_types() {
     std::string out;
     for (const char* type : event_type::all) {
@@ -728,7 +719,7 @@ std::optional<watch_request> parse_watch_request(const admin::route_context& ctx
     watch_request out;
     for (auto& [key, value] : *params) {
         if (key == "since") {
-            out.since = whole_number(value);
+            out.since = parse_whole_number(value);
             if (!out.since) {
                 return bad("since must be an event index, a whole number (got \"" + value + "\")");
             }
@@ -759,7 +750,7 @@ std::optional<watch_request> parse_watch_request(const admin::route_context& ctx
     }
     if (sse) {
         if (const auto header = ctx.request.find("Last-Event-ID"); header != ctx.request.end()) {
-            out.since = whole_number(header->value());
+            out.since = parse_whole_number(header->value());
             if (!out.since) {
                 return bad("Last-Event-ID must be an event index, a whole number (got \"" +
                            std::string(header->value()) + "\")");

@@ -73,6 +73,16 @@ std::optional<duration> parse_duration(std::string_view text) {
     return duration{static_cast<std::int64_t>(std::llround(nanos))};
 }
 
+std::optional<std::uint64_t> parse_whole_number(std::string_view text) {
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
 std::optional<std::uint64_t> parse_size(std::string_view text) {
     const auto parts = split_number(text);
     if (!parts) {

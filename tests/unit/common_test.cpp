@@ -102,3 +102,17 @@ TEST(token_store, accepts_adds_removes_and_replaces) {
 
 }  // namespace
 }  // namespace regcenter
+
+namespace regcenter {
+namespace {
+
+TEST(units, parse_whole_number_takes_digits_only) {
+    EXPECT_EQ(parse_whole_number("0"), 0u);
+    EXPECT_EQ(parse_whole_number("18446744073709551615"), 18446744073709551615ull);
+    for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1.0", "0x10", "18446744073709551616"}) {
+        EXPECT_FALSE(parse_whole_number(bad)) << '"' << bad << '"';
+    }
+}
+
+}  // namespace
+}  // namespace regcenter

@@ -15,6 +15,10 @@ using duration = std::chrono::nanoseconds;
 /// have a fraction. Returns nullopt for anything else, including negative values.
 std::optional<duration> parse_duration(std::string_view text);
 
+/// Parses a non-negative whole number written in decimal digits only (no sign, no space);
+/// nullopt for anything else or on overflow.
+std::optional<std::uint64_t> parse_whole_number(std::string_view text);
+
 /// Parses a byte count: bare bytes, or with a suffix B, KiB, MiB, GiB (powers of 1024) or
 /// KB, MB, GB (powers of 1000). Returns nullopt for anything else or on overflow.
 std::optional<std::uint64_t> parse_size(std::string_view text);
