@@ -25,6 +25,7 @@
 #include "event_line.hpp"
 #include "json_fields.hpp"
 #include "regcenter/common/units.hpp"
+#include "regcenter/proto/protocol.hpp"
 #include "url.hpp"
 
 namespace regcenter::ctl {
@@ -39,8 +40,8 @@ constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
 constexpr std::size_t max_message = 1024 * 1024;
 // Close codes of GET /v1/events (docs/events.md).
-constexpr std::uint16_t close_lagged = 4409;
-constexpr std::uint16_t close_too_old = 4410;
+constexpr std::uint16_t close_lagged = proto::events_close_code::lagged;
+constexpr std::uint16_t close_too_old = proto::events_close_code::too_old;
 
 std::string seconds_text(std::chrono::milliseconds d) {
     std::string out = std::to_string(d.count() / 1000);

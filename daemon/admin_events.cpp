@@ -19,6 +19,7 @@
 #include "logging.hpp"
 #include "regcenter/common/address.hpp"
 #include "regcenter/common/units.hpp"
+#include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
 
 namespace regcenter {
@@ -31,8 +32,8 @@ using steady = std::chrono::steady_clock;
 constexpr std::string_view events_path = "/v1/events";
 
 // Close codes (docs/events.md): 4000 + the HTTP status that means the same.
-constexpr std::uint16_t close_lagged = 4409;   // 409 Conflict: the watcher fell behind
-constexpr std::uint16_t close_too_old = 4410;  // 410 Gone: the events it asked for are gone
+constexpr std::uint16_t close_lagged = proto::events_close_code::lagged;
+constexpr std::uint16_t close_too_old = proto::events_close_code::too_old;
 
 // A watcher whose socket took nothing of a message for this long is cut: with events coming it
 // would be cut as lagged anyway, and without any, it would hold its socket forever.

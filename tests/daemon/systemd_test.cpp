@@ -112,7 +112,6 @@ TEST(systemd, notify_protocol_ready_status_watchdog_reload_and_stop) {
     EXPECT_TRUE(status_seen);
 
     d.process->signal(SIGHUP);
-    std::vector<std::string> before_ready;
     ASSERT_TRUE(manager.until("RELOADING=1", 5s));
     const auto reloaded = manager.until("READY=1", 5s);
     ASSERT_TRUE(reloaded);

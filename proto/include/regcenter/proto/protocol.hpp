@@ -94,6 +94,13 @@ inline constexpr std::uint16_t try_again_later = 1013;   ///< the center can't k
 inline constexpr std::uint16_t kicked = 4001;            ///< an operator closed the session
 }  // namespace close_code
 
+/// Close codes of the admin API's GET /v1/events WebSocket (proto-spec/events.md), shared by
+/// the center and regcenterctl watch.
+namespace events_close_code {
+inline constexpr std::uint16_t lagged = 4409;   ///< 409 Conflict: the watcher fell behind
+inline constexpr std::uint16_t too_old = 4410;  ///< 410 Gone: the events it asked for are gone
+}  // namespace events_close_code
+
 /// Limits on what a master may say about itself; longer values are a bad-request.
 namespace limits {
 inline constexpr std::size_t max_name = 256;
