@@ -1,5 +1,7 @@
 // Simulated masters for the benchmark: many sessions on one io_context speaking the real wire
-// protocol through the shared codec, on Beast WebSocket streams. Not the SDK: a bench master
+// protocol through the shared codec, on Beast WebSocket streams. Each offers two actions:
+// "echo" answers its input, "sink" checks its input byte by byte (payload.hpp) and answers its
+// verdict. Not the SDK: a bench master
 // needs no reconnect logic, action registry or event strand per session, and the SDK's
 // per-master thread (own-thread mode) or per-link state would make the load generator, not
 // the server, the bottleneck at 19k sessions. Source addresses rotate over 127.0.0.2-9 so that
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pacing.hpp"
@@ -28,8 +31,11 @@ class lean_fleet {
     /// time; returns when all are authenticated or failed, or after `limit`.
     connect_result connect(std::size_t count, std::size_t parallel, std::chrono::seconds limit);
 
-    /// Lets the sessions sit (answering the center's pings) for `d`.
+    /// Lets the sessions sit (answering the center's pings and serving actions) for `d`.
     void hold(std::chrono::milliseconds d);
+
+    /// The context the sessions run on, to run while an operator works on them.
+    net::io_context& context() { return ioc_; }
 
     /// Sessions whose connection is still open.
     std::size_t open() const;
@@ -40,6 +46,9 @@ class lean_fleet {
   private:
     struct session;
     net::awaitable<void> run_session(std::shared_ptr<session> s, std::size_t index);
+    // Serving the two bench actions; false when the session should end.
+    static net::awaitable<bool> on_data(session& s, std::string_view frame);
+    static net::awaitable<bool> on_control(session& s, std::string_view frame);
 
     net::io_context ioc_;
     tcp::endpoint center_;

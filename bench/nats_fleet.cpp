@@ -2,9 +2,14 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/read_until.hpp>
+#include <charconv>
+#include <string_view>
+#include <vector>
+
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "payload.hpp"
 
 namespace regcenter::bench {
 namespace {
@@ -14,7 +19,12 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 struct nats_fleet::session {
     explicit session(net::io_context& ioc) : socket(ioc) {}
     tcp::socket socket;
-    std::string buffer;
+    std::string in;          ///< received bytes; parsed from `parsed` on
+    std::size_t parsed = 0;  ///< bytes of `in` already handled
+    std::string out;         ///< answers gathered while parsing one read, written at once
+    bool ready = false;
+    payload::sink sink;              ///< the stream this master receives, if any
+    std::uint64_t unacknowledged = 0;  ///< stream bytes not yet acknowledged
 };
 
 nats_fleet::nats_fleet(tcp::endpoint server) : ioc_(1), server_(std::move(server)) {}
@@ -23,8 +33,95 @@ nats_fleet::~nats_fleet() {
     drop_all();
 }
 
+namespace {
+
+constexpr std::uint64_t ack_every = 256 * 1024;  // as regcenter batches its credit
+
+void publish(std::string& out, std::string_view subject, std::string_view data) {
+    out += "PUB ";
+    out += subject;
+    out += ' ';
+    out += std::to_string(data.size());
+    out += "\r\n";
+    out += data;
+    out += "\r\n";
+}
+
+// Splits "MSG <subject> <sid> [reply-to] <#bytes>" into its words.
+std::vector<std::string_view> words(std::string_view line) {
+    std::vector<std::string_view> w;
+    while (!line.empty()) {
+        const auto space = line.find(' ');
+        if (space != 0) {
+            w.push_back(line.substr(0, space));
+        }
+        line.remove_prefix(space == std::string_view::npos ? line.size() : space + 1);
+    }
+    return w;
+}
+
+}  // namespace
+
+void nats_fleet::on_message(session& s, std::string_view reply, std::string_view data) {
+    if (reply.empty()) {
+        return;
+    }
+    if (!reply.starts_with(stream_reply_prefix)) {
+        publish(s.out, reply, data);  // echo, for fan-out and unicast requests
+        return;
+    }
+    if (data.empty()) {  // the end of the stream: answer the verdict, be ready for another
+        publish(s.out, reply, s.sink.verdict());
+        s.sink = {};
+        s.unacknowledged = 0;
+        return;
+    }
+    s.sink.feed(data);
+    s.unacknowledged += data.size();
+    if (s.unacknowledged >= ack_every) {
+        publish(s.out, reply, std::to_string(s.unacknowledged));
+        s.unacknowledged = 0;
+    }
+}
+
+// Handles every complete operation in `s.in`; false when the server sent -ERR or garbage.
+bool nats_fleet::parse(session& s) {
+    for (;;) {
+        const std::string_view rest = std::string_view(s.in).substr(s.parsed);
+        const auto eol = rest.find("\r\n");
+        if (eol == std::string_view::npos) {
+            return true;
+        }
+        const std::string_view line = rest.substr(0, eol);
+        if (line.starts_with("MSG ")) {
+            const auto w = words(line);
+            if (w.size() != 4 && w.size() != 5) {
+                return false;
+            }
+            std::size_t size = 0;
+            const std::string_view count = w.back();
+            std::from_chars(count.data(), count.data() + count.size(), size);
+            if (rest.size() < eol + 2 + size + 2) {
+                return true;  // the payload is still on its way
+            }
+            on_message(s, w.size() == 5 ? w[3] : std::string_view{}, rest.substr(eol + 2, size));
+            s.parsed += eol + 2 + size + 2;
+            continue;
+        }
+        if (line.starts_with("PING")) {
+            s.out += "PONG\r\n";
+        } else if (line.starts_with("PONG") && !s.ready) {
+            s.ready = true;
+            ++counts_.ready;
+            --counts_.in_flight;
+        } else if (line.starts_with("-ERR")) {
+            return false;
+        }
+        s.parsed += eol + 2;
+    }
+}
+
 net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::size_t index) {
-    bool ready = false;
     auto fail = [&] {
         ++counts_.failed;
         --counts_.in_flight;
@@ -48,32 +145,30 @@ net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::si
         fail();
         co_return;
     }
-    // Line by line: INFO first, then our PONG (ready); afterwards the server's PINGs.
+    // INFO first, then our PONG (ready); afterwards the server's PINGs and the messages.
+    constexpr std::size_t read_size = 64 * 1024;
     for (;;) {
-        auto [read_ec, length] = co_await net::async_read_until(
-            s->socket, net::dynamic_buffer(s->buffer), "\r\n", use_tuple);
-        if (read_ec) {
+        if (s->parsed > 0) {
+            s->in.erase(0, s->parsed);
+            s->parsed = 0;
+        }
+        const std::size_t held = s->in.size();
+        s->in.resize(held + read_size);
+        auto [read_ec, got] = co_await s->socket.async_read_some(
+            net::buffer(s->in.data() + held, read_size), use_tuple);
+        s->in.resize(held + got);
+        if (read_ec || !parse(*s)) {
             break;
         }
-        const std::string_view line(s->buffer.data(), length);
-        if (line.starts_with("PONG")) {
-            if (!ready) {
-                ready = true;
-                ++counts_.ready;
-                --counts_.in_flight;
-            }
-        } else if (line.starts_with("PING")) {
-            static const std::string pong = "PONG\r\n";
-            auto [pong_ec, p] = co_await net::async_write(s->socket, net::buffer(pong), use_tuple);
-            if (pong_ec) {
+        if (!s->out.empty()) {
+            auto [out_ec, sent] = co_await net::async_write(s->socket, net::buffer(s->out), use_tuple);
+            s->out.clear();
+            if (out_ec) {
                 break;
             }
-        } else if (line.starts_with("-ERR")) {
-            break;
         }
-        s->buffer.erase(0, length);
     }
-    if (!ready) {
+    if (!s->ready) {
         fail();
     }
 }

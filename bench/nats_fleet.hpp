@@ -3,11 +3,18 @@
 // subscribes to its own subject (master.N) and the broadcast subject, and counts as ready at
 // the PONG that answers its first PING (the server has then processed the subscriptions). Idle
 // sessions answer the server's PINGs.
+//
+// The equivalents of regcenter's bench actions: a request (a message with a reply subject) is
+// answered with its own payload, like "echo". A message whose reply subject starts with
+// stream_reply_prefix is stream data, checked like "sink": the master acknowledges every
+// 256 KiB on the reply subject (the operator keeps a window), and answers an empty message,
+// the end, with its verdict.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "pacing.hpp"
@@ -24,11 +31,16 @@ class nats_fleet {
 
     connect_result connect(std::size_t count, std::size_t parallel, std::chrono::seconds limit);
     void hold(std::chrono::milliseconds d);
+    net::io_context& context() { return ioc_; }
+
+    static constexpr std::string_view stream_reply_prefix = "_S.";
     void drop_all();
 
   private:
     struct session;
     net::awaitable<void> run_session(std::shared_ptr<session> s, std::size_t index);
+    bool parse(session& s);
+    static void on_message(session& s, std::string_view reply, std::string_view data);
 
     net::io_context ioc_;
     tcp::endpoint server_;

@@ -31,6 +31,21 @@ bool connects(std::uint16_t port) {
 
 }  // namespace
 
+int spawn(std::vector<std::string> argv, const posix_spawn_file_actions_t& actions) {
+    std::vector<char*> args;
+    for (auto& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    int pid = -1;
+    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    if (rc != 0) {
+        throw std::runtime_error("cannot start " + argv.front() + ": " +
+                                 std::system_category().message(rc));
+    }
+    return pid;
+}
+
 server_process::server_process(std::vector<std::string> argv, std::optional<int> cpu,
                                const std::string& log_path) {
     if (cpu) {
@@ -42,17 +57,13 @@ server_process::server_process(std::vector<std::string> argv, std::optional<int>
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    std::vector<char*> args;
-    for (auto& a : argv) {
-        args.push_back(a.data());
+    try {
+        pid_ = spawn(std::move(argv), actions);
+    } catch (...) {
+        posix_spawn_file_actions_destroy(&actions);
+        throw;
     }
-    args.push_back(nullptr);
-    const int rc = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-        throw std::runtime_error("cannot start " + argv.front() + ": " +
-                                 std::system_category().message(rc));
-    }
 }
 
 server_process::~server_process() {

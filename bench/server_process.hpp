@@ -1,6 +1,8 @@
 // The server under test as a child process, pinned with taskset when asked: regcenterd with
-// a generated configuration (later: nats-server), and the ports it listens on.
+// a generated configuration, or nats-server, and the ports it listens on.
 #pragma once
+
+#include <spawn.h>
 
 #include <cstdint>
 #include <optional>
@@ -27,6 +29,9 @@ class server_process {
   private:
     int pid_ = -1;
 };
+
+/// posix_spawnp of `argv` with `actions`; returns the pid or throws std::runtime_error.
+int spawn(std::vector<std::string> argv, const posix_spawn_file_actions_t& actions);
 
 /// A TCP port free on 127.0.0.1 right now (bound, read back, released).
 std::uint16_t free_port();

@@ -22,6 +22,7 @@
 #include "connect.hpp"
 #include "display.hpp"
 #include "url.hpp"
+#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter::ctl {
 namespace json = boost::json;
@@ -97,6 +98,7 @@ class stream_session : public std::enable_shared_from_this<stream_session> {
             req.set(http::field::user_agent, "regcenterctl");
         }));
         ws_.read_message_max(max_message);
+        write_whole_frames(ws_, beast::role_type::client);
         websocket::response_type res;
         beast::error_code error;
         ws_.next_layer().expires_after(connect_timeout);

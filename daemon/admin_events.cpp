@@ -21,6 +21,7 @@
 #include "regcenter/common/units.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
+#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter {
 namespace json = boost::json;
@@ -497,6 +498,7 @@ class ws_watcher final : public event_watcher {
         ws_.set_option(websocket::stream_base::decorator(
             [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
         ws_.read_message_max(max_incoming_message);
+        write_whole_frames(ws_, beast::role_type::server);
         track();
         ws_.async_accept(request, [self = shared_this()](beast::error_code ec) {
             if (ec) {

@@ -13,6 +13,7 @@
 #include "logging.hpp"
 #include "master_session.hpp"
 #include "regcenter/proto/protocol.hpp"
+#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter {
 namespace json = boost::json;
@@ -158,6 +159,7 @@ void admin_stream_session::run(http_request request) {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
     ws_.read_message_max(max_input_in_flight);
+    write_whole_frames(ws_, beast::role_type::server);
     auto self = shared_from_this();
     net::dispatch(ws_.get_executor(), [self, request = std::move(request)]() mutable {
         self->ws_.async_accept(request,

@@ -125,6 +125,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void handle_authenticated(proto::message& m);
     void enqueue(frame f, bool binary = false);
     void do_write();
+    void set_cork(bool on);
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(std::uint16_t code, std::string reason, disconnect_reason why);
     void do_close();
@@ -147,6 +148,8 @@ class master_session : public std::enable_shared_from_this<master_session> {
     bool ping_in_flight_ = false;
     std::optional<clock::time_point> ping_sent_;  // the heartbeat ping awaiting its pong
     bool writing_ = false;  // an async_write is in flight (one writer per stream)
+    bool flush_posted_ = false;  // a do_write is posted to gather this handler's frames
+    bool corked_ = false;        // TCP_CORK is on while a batch of frames is written
     bool finished_ = false;
     bool deregistered_ = false;
     std::optional<websocket::close_reason> pending_close_;

@@ -18,6 +18,7 @@
 #include "regcenter/master_error.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
+#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter::detail {
 namespace {
@@ -578,6 +579,7 @@ net::awaitable<error_code> center_link::open(const std::shared_ptr<connection>& 
     deflate.server_enable = false;
     c->ws.set_option(deflate);
     c->ws.read_message_max(config.max_message);
+    write_whole_frames(c->ws, beast::role_type::client);
     c->ws.text(true);
     // Pings and other control frames prove the center alive just as well as messages do.
     c->ws.control_callback(
