@@ -13,6 +13,10 @@ import subprocess
 import sys
 import tempfile
 
+# One colour per system, so both of a system's lines read as one.
+REGCENTER = "lw 2 pt 7 lc rgb '#1f6fb4'"
+NATS = "lw 2 pt 5 lc rgb '#c0392b'"
+
 
 def series(results, figure, system):
     """(n, median, p99) rows of one figure and system, sorted by n."""
@@ -57,18 +61,19 @@ def main():
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         latency = []
-        for system, style in (("regcenter", "lw 2 pt 7"), ("nats", "lw 2 pt 5 dt 2")):
+        for system, style in (("regcenter", REGCENTER), ("nats", NATS)):
             rows = series(results, "fanout.latency", system)
             if rows:
                 latency.append((write_data(tmp, "fanout-" + system, rows),
                                 f"{system}, median", style))
-        if latency:
-            plot(os.path.join(out, "fanout-latency.png"),
-                 "Fan-out: one action to N masters until every result is back",
-                 "milliseconds", latency, logscale_y=True)
+        if not latency:
+            sys.exit("plot.py: no fanout.latency figures in " + sys.argv[1])
+        plot(os.path.join(out, "fanout-latency.png"),
+             "Fan-out: one action to N masters until every result is back",
+             "milliseconds", latency, logscale_y=True)
 
         memory = []
-        for system, style in (("regcenter", "lw 2 pt 7"), ("nats", "lw 2 pt 5")):
+        for system, style in (("regcenter", REGCENTER), ("nats", NATS)):
             idle = [(n, m / 1024, p / 1024)
                     for n, m, p in series(results, "hold.rss_per_session", system)]
             after = [(n, m / 1024, p / 1024)
@@ -79,9 +84,15 @@ def main():
             if after:
                 memory.append((write_data(tmp, "after-" + system, after),
                                f"{system}, after 30 fan-outs", style + " dt 3"))
-        if memory:
-            plot(os.path.join(out, "memory-per-session.png"),
-                 "Server memory (RSS) per session", "KiB per session", memory)
+        if not memory:
+            sys.exit("plot.py: no memory figures in " + sys.argv[1])
+        plot(os.path.join(out, "memory-per-session.png"),
+             "Server memory (RSS) per session", "KiB per session", memory)
+    for name in ("fanout-latency.png", "memory-per-session.png"):
+        path = os.path.join(out, name)
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            sys.exit("plot.py: gnuplot drew nothing into " + path)
+        print(path)
 
 
 if __name__ == "__main__":

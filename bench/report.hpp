@@ -30,6 +30,12 @@ class report {
     void add(const std::string& figure, std::size_t n, const std::string& unit,
              const series& ours, const series& theirs);
 
+    /// Prints and records a figure of one system only (the machine's own, say).
+    void add_single(const std::string& system, const std::string& figure, std::size_t n,
+                    const std::string& unit, const series& s) {
+        row(system, figure, n, unit, s);
+    }
+
     void write_json(const std::filesystem::path& path) const;
     std::size_t failed() const { return failed_; }
 
