@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
     if (o.workloads.contains("hold")) {
         hold_workload(run);
     }
+    if (o.workloads.contains("storm")) {
+        storm_workload(run);
+    }
     if (o.workloads.contains("fanout")) {
         fanout_workload(run);
     }

@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "payload.hpp"
+#include "regcenter/detail/backoff.hpp"
 
 namespace regcenter::bench {
 namespace {
@@ -17,8 +18,10 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 }
 
 struct nats_fleet::session {
-    explicit session(net::io_context& ioc) : socket(ioc) {}
+    explicit session(net::io_context& ioc) : socket(ioc), timer(ioc) {}
     tcp::socket socket;
+    net::steady_timer timer;  ///< the wait before a reconnection
+    bool counted = false;     ///< its first connection has been counted ready
     std::string in;          ///< received bytes; parsed from `parsed` on
     std::size_t parsed = 0;  ///< bytes of `in` already handled
     std::string out;         ///< answers gathered while parsing one read, written at once
@@ -113,7 +116,10 @@ bool nats_fleet::parse(session& s) {
         } else if (line.starts_with("PONG") && !s.ready) {
             s.ready = true;
             ++counts_.ready;
-            --counts_.in_flight;
+            if (!s.counted) {  // reconnections count as ready, not as in flight
+                s.counted = true;
+                --counts_.in_flight;
+            }
         } else if (line.starts_with("-ERR")) {
             return false;
         }
@@ -121,19 +127,13 @@ bool nats_fleet::parse(session& s) {
     }
 }
 
-net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::size_t index) {
-    auto fail = [&] {
-        ++counts_.failed;
-        --counts_.in_flight;
-    };
+net::awaitable<bool> nats_fleet::serve_connection(std::shared_ptr<session> s, std::size_t index) {
     if (open_from_rotating_source(s->socket, index)) {
-        fail();
-        co_return;
+        co_return false;
     }
     auto [connect_ec] = co_await s->socket.async_connect(server_, use_tuple);
     if (connect_ec) {
-        fail();
-        co_return;
+        co_return false;
     }
     beast::error_code ec;
     s->socket.set_option(tcp::no_delay(true), ec);
@@ -142,8 +142,7 @@ net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::si
                               "\"}\r\nSUB master." + n + " 1\r\nSUB broadcast 2\r\nPING\r\n";
     auto [write_ec, w] = co_await net::async_write(s->socket, net::buffer(hello), use_tuple);
     if (write_ec) {
-        fail();
-        co_return;
+        co_return false;
     }
     // INFO first, then our PONG (ready); afterwards the server's PINGs and the messages.
     constexpr std::size_t read_size = 64 * 1024;
@@ -168,8 +167,34 @@ net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::si
             }
         }
     }
-    if (!s->ready) {
-        fail();
+    co_return s->ready;
+}
+
+net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::size_t index) {
+    if (!co_await serve_connection(s, index)) {
+        ++counts_.failed;
+        --counts_.in_flight;
+        co_return;
+    }
+    // A lost server is reconnected the way an SDK master does it (regcenter::detail::backoff
+    // with master_config's defaults): full jitter from 2 s, doubling per failed attempt up to
+    // 60 s, so the storm figures of both systems come from the same policy.
+    detail::backoff delays(std::chrono::seconds(2), std::chrono::seconds(60), index);
+    while (reconnect_ && !stopping_) {
+        s->timer.expires_after(delays.next());
+        co_await s->timer.async_wait(use_tuple);
+        if (stopping_) {
+            break;
+        }
+        beast::error_code ignored;
+        s->socket.close(ignored);
+        s->in.clear();
+        s->parsed = 0;
+        s->out.clear();
+        s->ready = false;
+        if (co_await serve_connection(s, index)) {
+            delays.reset();  // it was back, then lost again
+        }
     }
 }
 
@@ -185,9 +210,11 @@ void nats_fleet::hold(std::chrono::milliseconds d) {
 }
 
 void nats_fleet::drop_all() {
+    stopping_ = true;
     for (auto& s : sessions_) {
         beast::error_code ignored;
         s->socket.close(ignored);
+        s->timer.cancel();
     }
     ioc_.restart();
     ioc_.run_for(std::chrono::milliseconds(100));

@@ -33,12 +33,21 @@ class nats_fleet {
     void hold(std::chrono::milliseconds d);
     net::io_context& context() { return ioc_; }
 
+    /// Whether a session whose server went away reconnects (with the SDK's backoff) instead
+    /// of ending; for the reconnect storm.
+    void reconnect_after_loss(bool on) { reconnect_ = on; }
+
+    /// Connections that completed the handshake so far, first ones and reconnections alike.
+    std::size_t authentications() const { return counts_.ready; }
+
     static constexpr std::string_view stream_reply_prefix = "_S.";
     void drop_all();
 
   private:
     struct session;
     net::awaitable<void> run_session(std::shared_ptr<session> s, std::size_t index);
+    /// One connection's life; true if it got ready before it ended.
+    net::awaitable<bool> serve_connection(std::shared_ptr<session> s, std::size_t index);
     bool parse(session& s);
     static void on_message(session& s, std::string_view reply, std::string_view data);
 
@@ -46,6 +55,8 @@ class nats_fleet {
     tcp::endpoint server_;
     std::vector<std::shared_ptr<session>> sessions_;
     connect_counts counts_;
+    bool reconnect_ = false;
+    bool stopping_ = false;
 };
 
 }  // namespace regcenter::bench

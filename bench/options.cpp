@@ -8,8 +8,9 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: regcenter-bench --daemon PATH [--operator PATH] [--nats PATH|none]\n"
-    "         [--workloads hold,fanout,unicast,stream] [--runs R]\n"
-    "         [--sessions N,N,...] [--idle SECONDS] [--fanout N,N,...] [--fanouts K]\n"
+    "         [--workloads hold,storm,fanout,unicast,stream] [--runs R]\n"
+    "         [--sessions N,N,...] [--idle SECONDS] [--storm N,N,...]\n"
+    "         [--fanout N,N,...] [--fanouts K]\n"
     "         [--call-masters N] [--in-flight N] [--call-seconds S]\n"
     "         [--stream-bytes B] [--concurrent-streams N] [--concurrent-stream-bytes B]\n"
     "         [--smoke] [--json FILE] [--work DIR]\n";
@@ -41,6 +42,7 @@ void make_smoke(bench_options& o) {
     o.runs = 1;
     o.sessions = {50, 200};
     o.idle_seconds = 0.2;
+    o.storm = {50};
     o.fanout = {50};
     o.fanouts = 3;
     o.call_masters = 10;
@@ -79,7 +81,8 @@ bench_options parse_options(int argc, char** argv) {
             } else if (arg == "--workloads") {
                 o.workloads.clear();
                 for (const auto& w : split(value)) {
-                    if (w != "hold" && w != "fanout" && w != "unicast" && w != "stream") {
+                    if (w != "hold" && w != "storm" && w != "fanout" && w != "unicast" &&
+                        w != "stream") {
                         usage("unknown workload " + w);
                     }
                     o.workloads.insert(w);
@@ -90,6 +93,8 @@ bench_options parse_options(int argc, char** argv) {
                 o.sessions = sizes(value);
             } else if (arg == "--idle") {
                 o.idle_seconds = std::stod(value);
+            } else if (arg == "--storm") {
+                o.storm = sizes(value);
             } else if (arg == "--fanout") {
                 o.fanout = sizes(value);
             } else if (arg == "--fanouts") {

@@ -14,10 +14,11 @@ struct bench_options {
     std::string daemon;                           ///< regcenterd
     std::string operator_program;                 ///< regcenter-bench-operator
     std::string nats = "nats-server";             ///< "none" measures regcenter alone
-    std::set<std::string> workloads{"hold", "fanout", "unicast", "stream"};
+    std::set<std::string> workloads{"hold", "storm", "fanout", "unicast", "stream"};
     int runs = 3;
     std::vector<std::size_t> sessions{1000, 10000, 19000};  ///< hold
     double idle_seconds = 30;                               ///< hold
+    std::vector<std::size_t> storm{1000, 10000};            ///< reconnect storm sizes
     std::vector<std::size_t> fanout{1000, 10000};           ///< fan-out sizes
     int fanouts = 30;                                       ///< fan-outs per run
     std::size_t call_masters = 100;                         ///< unicast and stream fleet

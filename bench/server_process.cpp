@@ -66,7 +66,18 @@ server_process::server_process(std::vector<std::string> argv, std::optional<int>
     posix_spawn_file_actions_destroy(&actions);
 }
 
+void server_process::kill_now() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+}
+
 server_process::~server_process() {
+    if (pid_ <= 0) {
+        return;
+    }
     ::kill(pid_, SIGTERM);
     for (int i = 0; i < 1000; ++i) {
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {

@@ -23,6 +23,9 @@ class server_process {
 
     int pid() const { return pid_; }
 
+    /// SIGKILL, as a crash: no goodbye to anyone. The destructor then has nothing to do.
+    void kill_now();
+
     /// Waits until a TCP connect to 127.0.0.1:port succeeds; false after 10 s or if it exited.
     bool wait_listening(std::uint16_t port) const;
 

@@ -23,11 +23,12 @@ std::vector<std::string> server_under_test::operator_command(const bench_options
 }
 
 server_under_test start_regcenterd(const bench_options& o, std::optional<int> cpu,
-                                   const std::string& tag) {
+                                   const std::string& tag, std::uint16_t port,
+                                   std::uint16_t admin_port) {
     server_under_test s;
     s.system = "regcenter";
-    s.port = free_port();
-    s.admin_port = free_port();
+    s.port = port != 0 ? port : free_port();
+    s.admin_port = admin_port != 0 ? admin_port : free_port();
     const auto config = o.work / ("regcenterd-" + tag + ".yaml");
     // Defaults everywhere (20 s heartbeat, job limits, history) except the log level: a
     // production center logs each action at info, which is not what we measure here.
@@ -45,10 +46,10 @@ server_under_test start_regcenterd(const bench_options& o, std::optional<int> cp
 }
 
 server_under_test start_nats_server(const bench_options& o, std::optional<int> cpu,
-                                    const std::string& tag) {
+                                    const std::string& tag, std::uint16_t port) {
     server_under_test s;
     s.system = "nats";
-    s.port = free_port();
+    s.port = port != 0 ? port : free_port();
     s.log = (o.work / ("nats-server-" + tag + ".log")).string();
     s.process = std::make_unique<server_process>(
         std::vector<std::string>{o.nats, "-a", "127.0.0.1", "-p", std::to_string(s.port)}, cpu,

@@ -32,10 +32,12 @@ struct server_under_test {
                                               const std::string& workload) const;
 };
 
-/// `tag` names the log file. Throw std::runtime_error when the server does not come up.
+/// `tag` names the log file; ports 0 are chosen free (a restart passes the old ones). Throw
+/// std::runtime_error when the server does not come up.
 server_under_test start_regcenterd(const bench_options& o, std::optional<int> cpu,
-                                   const std::string& tag);
+                                   const std::string& tag, std::uint16_t port = 0,
+                                   std::uint16_t admin_port = 0);
 server_under_test start_nats_server(const bench_options& o, std::optional<int> cpu,
-                                    const std::string& tag);
+                                    const std::string& tag, std::uint16_t port = 0);
 
 }  // namespace regcenter::bench

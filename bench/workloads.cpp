@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -9,6 +10,7 @@
 #include "nats_fleet.hpp"
 #include "operator_process.hpp"
 #include "proc_stats.hpp"
+#include "sdk_fleet.hpp"
 #include "servers.hpp"
 
 namespace regcenter::bench {
@@ -45,11 +47,15 @@ void on_each_system(const bench_run& b, const std::string& tag, both& failures,
             ++failures.regcenter.failed;
         }
     };
-    attempt(start_regcenterd, [](const server_under_test& s) {
+    const auto regcenterd = [](const bench_options& o, std::optional<int> cpu,
+                               const std::string& t) { return start_regcenterd(o, cpu, t); };
+    const auto nats_server = [](const bench_options& o, std::optional<int> cpu,
+                                const std::string& t) { return start_nats_server(o, cpu, t); };
+    attempt(regcenterd, [](const server_under_test& s) {
         return std::make_unique<lean_fleet>(s.endpoint(), master_token);
     });
     if (b.with_nats) {
-        attempt(start_nats_server, [](const server_under_test& s) {
+        attempt(nats_server, [](const server_under_test& s) {
             return std::make_unique<nats_fleet>(s.endpoint());
         });
     }
@@ -86,7 +92,89 @@ std::vector<double> to_millis(const json::value& samples_us) {
     return ms;
 }
 
+// After a restart: waits until `back()` reaches n, sampling the server every 50 ms; adds the
+// time from the restarted server's first accept to the last authentication, its peak CPU
+// (over 0.5 s windows) and its peak RSS growth per session.
+template <class Back, class Wait>
+void measure_return(const server_under_test& server, std::size_t n, Back back, Wait wait,
+                    both& time, both& cpu, both& rss) {
+    using clock = std::chrono::steady_clock;
+    const auto begin = clock::now();
+    const auto deadline = begin + seconds(180);
+    std::vector<proc_sample> samples{sample(server)};
+    while (back() < n && clock::now() < deadline) {
+        wait(std::chrono::milliseconds(50));
+        samples.push_back(sample(server));
+    }
+    const double elapsed = std::chrono::duration<double>(clock::now() - begin).count();
+    if (back() < n) {
+        throw std::runtime_error(std::to_string(n - back()) + " of " + std::to_string(n) +
+                                 " masters were not back after 180 s");
+    }
+    double peak_cpu = 0;
+    std::uint64_t peak_rss = samples.front().rss_bytes;
+    constexpr std::size_t window = 10;  // samples of 50 ms
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        peak_rss = std::max(peak_rss, samples[i].rss_bytes);
+        if (i >= window) {
+            const auto used = samples[i].cpu - samples[i - window].cpu;
+            peak_cpu = std::max(peak_cpu, 100.0 * static_cast<double>(used.count()) / 500e3);
+        }
+    }
+    time.of(server).values.push_back(elapsed);
+    cpu.of(server).values.push_back(peak_cpu);
+    rss.of(server).values.push_back(
+        static_cast<double>(peak_rss - samples.front().rss_bytes) / static_cast<double>(n));
+}
+
 }  // namespace
+
+void storm_workload(const bench_run& b) {
+    for (std::size_t n : b.o.storm) {
+        both time, cpu, rss;
+        for (int run = 0; run < b.o.runs; ++run) {
+            const std::string tag = "storm-" + std::to_string(n) + "-" + std::to_string(run);
+            try {
+                server_under_test server = start_regcenterd(b.o, b.server_cpu, tag);
+                sdk_fleet fleet(server.port, master_token);
+                if (!fleet.start(n, 512, seconds(120))) {
+                    throw std::runtime_error("not every SDK master authenticated");
+                }
+                const std::size_t before = fleet.authentications();
+                server.process->kill_now();
+                server = start_regcenterd(b.o, b.server_cpu, tag + "-restarted", server.port,
+                                          server.admin_port);
+                measure_return(
+                    server, n, [&] { return fleet.authentications() - before; },
+                    [](auto d) { std::this_thread::sleep_for(d); }, time, cpu, rss);
+            } catch (const std::exception& e) {
+                std::cerr << "regcenter-bench: regcenter " << tag << ": " << e.what() << "\n";
+                ++time.regcenter.failed;
+            }
+            if (!b.with_nats) {
+                continue;
+            }
+            try {
+                server_under_test server = start_nats_server(b.o, b.server_cpu, tag);
+                nats_fleet fleet(server.endpoint());
+                fleet.reconnect_after_loss(true);
+                connect_all(fleet, n);
+                const std::size_t before = fleet.authentications();
+                server.process->kill_now();
+                server = start_nats_server(b.o, b.server_cpu, tag + "-restarted", server.port);
+                measure_return(
+                    server, n, [&] { return fleet.authentications() - before; },
+                    [&](auto d) { fleet.hold(d); }, time, cpu, rss);
+            } catch (const std::exception& e) {
+                std::cerr << "regcenter-bench: nats " << tag << ": " << e.what() << "\n";
+                ++time.nats.failed;
+            }
+        }
+        b.out.add("storm.time_to_all_back", n, "s", time.regcenter, time.nats);
+        b.out.add("storm.peak_cpu", n, "% of a core", cpu.regcenter, cpu.nats);
+        b.out.add("storm.peak_rss_per_session", n, "bytes", rss.regcenter, rss.nats);
+    }
+}
 
 void hold_workload(const bench_run& b) {
     for (std::size_t n : b.o.sessions) {

@@ -18,6 +18,9 @@ struct bench_run {
 
 /// 1. Hold N sessions: connect rate, memory per session, CPU while idle.
 void hold_workload(const bench_run& b);
+/// 2. Reconnect storm: N SDK masters lose the center (SIGKILL, restart on the same ports) and
+/// come back with the SDK's backoff; NATS masters with the same policy.
+void storm_workload(const bench_run& b);
 /// 3. Fan-out to N masters from the operator: latency, server CPU per master, memory after.
 void fanout_workload(const bench_run& b);
 /// 4. and 5. on one fleet: unicast round trips and throughput, one big stream, many streams.
