@@ -151,6 +151,13 @@ net::awaitable<void> lean_fleet::run_session(std::shared_ptr<session> s, std::si
     }
     proto::auth hello{token_, "bench-" + std::to_string(index), {}};
     hello.actions = {{"echo", "answers its input", {}}, {"sink", "checks its input", {}}};
+    if (service_every_ != 0 && index % service_every_ == 0) {
+        hello.services.push_back(boost::json::object{
+            {"name", service_},
+            {"version", "1"},
+            {"endpoints", boost::json::array{"http://127.0.0.1:" + std::to_string(index)}},
+            {"metadata", boost::json::object{{"zone", index % 2 == 0 ? "a" : "b"}}}});
+    }
     const std::string auth = proto::encode(hello);
     auto [write_ec, w] = co_await s->ws.async_write(net::buffer(auth), use_tuple);
     auto [read_ec, r] = co_await s->ws.async_read(s->buffer, use_tuple);

@@ -31,6 +31,13 @@ class lean_fleet {
     /// time; returns when all are authenticated or failed, or after `limit`.
     connect_result connect(std::size_t count, std::size_t parallel, std::chrono::seconds limit);
 
+    /// Every `every`-th session started from now on registers an instance of `service` in its
+    /// auth (for discovery); 0 turns it off.
+    void offer_service(std::size_t every, std::string service) {
+        service_every_ = every;
+        service_ = std::move(service);
+    }
+
     /// Lets the sessions sit (answering the center's pings and serving actions) for `d`.
     void hold(std::chrono::milliseconds d);
 
@@ -55,6 +62,8 @@ class lean_fleet {
     std::string token_;
     std::vector<std::shared_ptr<session>> sessions_;
     connect_counts counts_;
+    std::size_t service_every_ = 0;
+    std::string service_;
     std::size_t open_ = 0;
 };
 

@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
     if (o.workloads.contains("unicast") || o.workloads.contains("stream")) {
         call_workloads(run);
     }
+    if (o.workloads.contains("discovery")) {
+        discovery_workload(run);
+    }
     if (!o.json_path.empty()) {
         out.write_json(o.json_path);
     }

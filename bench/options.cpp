@@ -8,11 +8,12 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: regcenter-bench --daemon PATH [--operator PATH] [--nats PATH|none]\n"
-    "         [--workloads hold,storm,fanout,unicast,stream] [--runs R]\n"
+    "         [--workloads hold,storm,fanout,unicast,stream,discovery] [--runs R]\n"
     "         [--sessions N,N,...] [--idle SECONDS] [--storm N,N,...]\n"
     "         [--fanout N,N,...] [--fanouts K]\n"
     "         [--call-masters N] [--in-flight N] [--call-seconds S]\n"
     "         [--stream-bytes B] [--concurrent-streams N] [--concurrent-stream-bytes B]\n"
+    "         [--discovery-sessions N] [--discovery-every K] [--watchers W]\n"
     "         [--smoke] [--json FILE] [--work DIR]\n";
 
 [[noreturn]] void usage(const std::string& why) {
@@ -51,6 +52,10 @@ void make_smoke(bench_options& o) {
     o.stream_bytes = 4ull << 20;
     o.concurrent_streams = 10;
     o.concurrent_stream_bytes = 300000;  // not a multiple of any frame or message size
+    o.discovery_sessions = 200;
+    o.discovery_every = 10;
+    o.discovery_queries = 5;
+    o.watchers = 10;
 }
 
 }  // namespace
@@ -82,7 +87,7 @@ bench_options parse_options(int argc, char** argv) {
                 o.workloads.clear();
                 for (const auto& w : split(value)) {
                     if (w != "hold" && w != "storm" && w != "fanout" && w != "unicast" &&
-                        w != "stream") {
+                        w != "stream" && w != "discovery") {
                         usage("unknown workload " + w);
                     }
                     o.workloads.insert(w);
@@ -111,6 +116,12 @@ bench_options parse_options(int argc, char** argv) {
                 o.concurrent_streams = std::stoul(value);
             } else if (arg == "--concurrent-stream-bytes") {
                 o.concurrent_stream_bytes = std::stoull(value);
+            } else if (arg == "--discovery-sessions") {
+                o.discovery_sessions = std::stoul(value);
+            } else if (arg == "--discovery-every") {
+                o.discovery_every = std::stoul(value);
+            } else if (arg == "--watchers") {
+                o.watchers = std::stoul(value);
             } else if (arg == "--json") {
                 o.json_path = value;
             } else if (arg == "--work") {
@@ -131,8 +142,10 @@ bench_options parse_options(int argc, char** argv) {
         o.operator_program = (self.parent_path() / "regcenter-bench-operator").string();
     }
     if (o.runs < 1 || o.fanouts < 1 || o.call_masters < 1 || o.in_flight < 1 ||
+        o.discovery_every < 1 || o.watchers < 1 ||
         o.concurrent_streams > o.call_masters) {
-        usage("--runs, --fanouts, --call-masters and --in-flight must be positive, and "
+        usage("--runs, --fanouts, --call-masters, --in-flight, --discovery-every and --watchers "
+              "must be positive, and "
               "--concurrent-streams at most --call-masters");
     }
     return o;

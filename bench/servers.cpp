@@ -4,12 +4,6 @@
 #include <stdexcept>
 
 namespace regcenter::bench {
-namespace {
-
-constexpr const char* admin_token = "bench-admin";
-
-}  // namespace
-
 std::vector<std::string> server_under_test::operator_command(const bench_options& o,
                                                              const std::string& workload) const {
     std::vector<std::string> argv{o.operator_program, system,       workload,

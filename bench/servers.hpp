@@ -14,8 +14,9 @@
 
 namespace regcenter::bench {
 
-/// The master token every bench master presents to regcenterd.
+/// The master token every bench master presents to regcenterd, and the admin token.
 inline constexpr const char* master_token = "bench";
+inline constexpr const char* admin_token = "bench-admin";
 
 struct server_under_test {
     std::string system;  ///< "regcenter" or "nats"

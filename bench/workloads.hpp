@@ -25,5 +25,7 @@ void storm_workload(const bench_run& b);
 void fanout_workload(const bench_run& b);
 /// 4. and 5. on one fleet: unicast round trips and throughput, one big stream, many streams.
 void call_workloads(const bench_run& b);
+/// 6. Discovery (regcenter only): query latency, and service events to many watchers.
+void discovery_workload(const bench_run& b);
 
 }  // namespace regcenter::bench
