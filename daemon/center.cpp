@@ -47,14 +47,17 @@ void center::start() {
     }
     center_state& state = impl_->state;
     const center_options& opt = state.options();
+    // With one I/O thread (the default) a connection needs no strand (listener.hpp).
+    const auto executor = std::max(1u, opt.threads) == 1 ? listener::connection_executor::io_context
+                                                         : listener::connection_executor::strand;
     // Both endpoints are bound (or taken over from the service manager) before anything runs,
     // so a bad address fails start() cleanly.
     auto make_listener = [&](const std::optional<int>& inherited, const std::string& address,
                              const char* what, listener::on_accept_fn on_accept) {
-        return inherited
-                   ? std::make_shared<listener>(state.io(), *inherited, what, std::move(on_accept))
-                   : std::make_shared<listener>(state.io(), parse_listen_address(address), what,
-                                                std::move(on_accept));
+        return inherited ? std::make_shared<listener>(state.io(), *inherited, what,
+                                                      std::move(on_accept), executor)
+                         : std::make_shared<listener>(state.io(), parse_listen_address(address),
+                                                      what, std::move(on_accept), executor);
     };
     impl_->master_listener =
         make_listener(opt.master_socket, opt.listen, "masters", [&state](tcp::socket socket) {

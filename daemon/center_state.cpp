@@ -1,4 +1,5 @@
-// The sweep: one timer for all sessions instead of one per session.
+// The sweep: one timer for all sessions instead of one per session, and a queue of deadlines so
+// that each run visits only the sessions that are due.
 #include "center_state.hpp"
 
 #include <algorithm>
@@ -11,11 +12,18 @@
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
+namespace {
+using clock = deadline_queue::clock;
+}  // namespace
 
 center_state::center_state(center_options options)
     : options_(std::move(options)),
       tokens_(options_.auth_tokens),
       admin_token_(options_.admin_token),
+      // The wheel's horizon: the longest delay the sweep schedules (stall checks come every
+      // tick, pings and evictions within the heartbeat timeout).
+      deadlines_(sweep_period(), std::chrono::duration_cast<clock::duration>(
+                                     std::max(options_.auth_timeout, options_.heartbeat_timeout))),
       events_(options_.event_history),
       audit_(options_.audit_file),
       jobs_(job_history_limits{.jobs = options_.job_history}, [this](const char* type,
@@ -157,52 +165,121 @@ void center_state::stop_sweep() {
     }
 }
 
+void center_state::add_connection(const std::shared_ptr<master_session>& session) {
+    registry_.add_connection(session);
+    deadlines_.push({session->connected_at_steady() +
+                         std::chrono::duration_cast<clock::duration>(options_.auth_timeout),
+                     session, deadline_queue::check::auth});
+}
+
+void center_state::start_heartbeat(const std::shared_ptr<master_session>& session) {
+    deadlines_.push(
+        {clock::now() + std::chrono::duration_cast<clock::duration>(options_.heartbeat_interval),
+         session, deadline_queue::check::heartbeat});
+}
+
+void center_state::schedule_stall_check(const std::shared_ptr<master_session>& session) {
+    deadlines_.push({clock::now() + sweep_period(), session, deadline_queue::check::streams});
+}
+
 void center_state::schedule_sweep() {
-    sweep_timer_->expires_after(sweep_period());
+    // At the end of the wheel's tick, when the entries due within it can be taken.
+    sweep_timer_->expires_at(deadlines_.tick_end(clock::now()));
     sweep_timer_->async_wait([this](beast::error_code ec) {
         if (ec || !sweeping_) {
             return;
         }
-        sweep();
-        schedule_sweep();
+        sweep(clock::now());
     });
 }
 
-void center_state::sweep() {
-    using clock = master_session::clock;
-    const clock::time_point now = clock::now();
-    const auto auth_timeout = std::chrono::duration_cast<clock::duration>(options_.auth_timeout);
-    const auto interval = std::chrono::duration_cast<clock::duration>(options_.heartbeat_interval);
-    const auto timeout = std::chrono::duration_cast<clock::duration>(options_.heartbeat_timeout);
-
-    // The snapshot is taken under the registry lock; every action below is posted to the
-    // session's own strand, so the sweep never waits on a session.
-    for (const auto& session : registry_.connections()) {
-        if (session->closing()) {
+void center_state::sweep(clock::time_point now) {
+    // A fleet that connected within a few seconds comes due within a few seconds, every
+    // interval. Its entries are handled a batch per handler: the next batch is posted behind
+    // the completions of this one's pings, so the operations in flight, the sweep's vector and
+    // the time the queue's lock is held stay bounded, and reads (the pongs) are served between
+    // batches.
+    constexpr std::size_t batch = 256;
+    deadlines_.take_due(now, batch, due_);
+    for (const deadline_queue::entry& e : due_) {
+        // A connection that ended drops its entries.
+        const auto session = e.session.lock();
+        if (!session) {
             continue;
         }
-        if (!session->authenticated()) {
-            if (now - session->connected_at_steady() >= auth_timeout) {
-                logging::warning("no authentication in time, closing with 1008",
-                                 {{"REMOTE_ADDR", session->remote()}, {"EVENT", "auth-timeout"}});
-                session->close(proto::close_code::policy_violation, "authentication timeout",
-                               disconnect_reason::auth_timeout);
-            }
-            continue;
-        }
-        const clock::time_point last_seen = session->last_seen();
-        if (now - last_seen >= timeout) {
-            // The peer has not answered a ping for heartbeat.timeout: it will not answer a
-            // closing handshake either.
-            session->abort(disconnect_reason::heartbeat_timeout);
-        } else if (now - last_seen >= interval && session->last_pinged() < last_seen) {
-            session->mark_pinged(now);
-            session->ping();
-        }
-        if (session->has_streams()) {
-            session->check_stalled_streams();
+        // Every action is posted to the session's own strand, so the sweep never waits on a
+        // session.
+        switch (e.what) {
+            case deadline_queue::check::auth:
+                check_auth(session, now);
+                break;
+            case deadline_queue::check::heartbeat:
+                check_heartbeat(session, now);
+                break;
+            case deadline_queue::check::streams:
+                session->check_stalled_streams();
+                break;
         }
     }
+    // Entries pushed back above are due after `now`, so the batches end.
+    const bool more = due_.size() == batch;
+    due_.clear();
+    if (!more) {
+        return schedule_sweep();
+    }
+    net::post(ioc_, [this, now] {
+        if (sweeping_) {
+            sweep(now);
+        }
+    });
+}
+
+void center_state::check_auth(const std::shared_ptr<master_session>& session,
+                              clock::time_point now) {
+    if (session->closing() || session->authenticated()) {
+        return;  // ending, or its heartbeat entry took over at auth (start_heartbeat)
+    }
+    const clock::time_point deadline =
+        session->connected_at_steady() +
+        std::chrono::duration_cast<clock::duration>(options_.auth_timeout);
+    if (now < deadline) {
+        return deadlines_.push({deadline, session, deadline_queue::check::auth});
+    }
+    logging::warning("no authentication in time, closing with 1008",
+                     {{"REMOTE_ADDR", session->remote()}, {"EVENT", "auth-timeout"}});
+    session->close(proto::close_code::policy_violation, "authentication timeout",
+                   disconnect_reason::auth_timeout);
+}
+
+void center_state::check_heartbeat(const std::shared_ptr<master_session>& session,
+                                   clock::time_point now) {
+    if (session->closing()) {
+        return;  // it is ending: nothing more to enforce, and no next entry
+    }
+    auto next_check = [&](clock::time_point due) {
+        deadlines_.push({due, session, deadline_queue::check::heartbeat});
+    };
+    const auto interval = std::chrono::duration_cast<clock::duration>(options_.heartbeat_interval);
+    const auto timeout = std::chrono::duration_cast<clock::duration>(options_.heartbeat_timeout);
+    // Any frame moves last_seen without touching the queue, so an entry may find the session
+    // active again: it then just moves on to the new silence's deadlines.
+    const clock::time_point last_seen = session->last_seen();
+    if (now - last_seen >= timeout) {
+        // The peer has not answered a ping for heartbeat.timeout: it will not answer a
+        // closing handshake either.
+        session->abort(disconnect_reason::heartbeat_timeout);
+        return;
+    }
+    if (now - last_seen < interval) {
+        return next_check(last_seen + interval);
+    }
+    // Silent for an interval: one ping per silent period, then eviction at the timeout unless
+    // something (the pong) arrives meanwhile.
+    if (session->last_pinged() < last_seen) {
+        session->mark_pinged(now);
+        session->ping();
+    }
+    next_check(last_seen + timeout);
 }
 
 }  // namespace regcenter

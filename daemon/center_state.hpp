@@ -1,5 +1,5 @@
 // What every part of a running center shares: options, tokens, the registry, the I/O context,
-// and the sweep that enforces auth timeouts and heartbeats.
+// and the sweep that enforces auth timeouts, heartbeats and stream stalls.
 #pragma once
 
 #include <atomic>
@@ -11,10 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit_log.hpp"
 #include "center_metrics.hpp"
 #include "center_options.hpp"
+#include "deadline_queue.hpp"
 #include "event_log.hpp"
 #include "job_store.hpp"
 #include "master_info.hpp"
@@ -73,7 +75,19 @@ class center_state {
     bool wait_watchers_ended(std::chrono::milliseconds timeout);
     std::size_t watchers() const;
 
-    /// Starts the periodic sweep over all connections (auth deadline, pings, evictions).
+    /// A new connection: registers it and schedules its first check, the auth deadline.
+    void add_connection(const std::shared_ptr<master_session>& session);
+
+    /// The session just authenticated: from now on the sweep pings it after each
+    /// heartbeat.interval of silence and evicts it after heartbeat.timeout.
+    void start_heartbeat(const std::shared_ptr<master_session>& session);
+
+    /// Has the sweep check `session`'s streams for stalls one period from now. Called on the
+    /// session's strand, which keeps at most one such check pending (master_session).
+    void schedule_stall_check(const std::shared_ptr<master_session>& session);
+
+    /// Starts the periodic sweep (auth deadlines, pings, evictions, stalled streams). Each run
+    /// looks only at the connections whose next deadline has come (deadline_queue.hpp).
     void start_sweep();
     void stop_sweep();
 
@@ -83,7 +97,15 @@ class center_state {
 
   private:
     void schedule_sweep();
-    void sweep();
+    /// Handles the entries due at `now`, a batch at a time.
+    void sweep(deadline_queue::clock::time_point now);
+    /// Closes a connection that did not authenticate within auth.timeout.
+    void check_auth(const std::shared_ptr<master_session>& session,
+                    deadline_queue::clock::time_point now);
+    /// Pings a session silent for heartbeat.interval, evicts one silent for heartbeat.timeout,
+    /// and schedules its next check unless it is ending.
+    void check_heartbeat(const std::shared_ptr<master_session>& session,
+                         deadline_queue::clock::time_point now);
 
     center_options options_;
     // Early, so it outlives everything that counts into it.
@@ -102,14 +124,18 @@ class center_state {
     std::uint64_t next_watcher_ = 1;
     bool watchers_closed_ = false;
     registry registry_;
-    event_log events_;  // before jobs_, whose observer publishes into it
-    audit_log audit_;   // before jobs_, whose observer audits finished jobs
+    deadline_queue deadlines_;
+    std::vector<deadline_queue::entry> due_;  // the sweep's batch, reused (sweep thread only)
+    event_log events_;                        // before jobs_, whose observer publishes into it
+    audit_log audit_;                         // before jobs_, whose observer audits finished jobs
     job_store jobs_;
     service_index services_;
     service_subscriptions subscriptions_;
     // Declared last so it is destroyed first: handlers it still holds may own sessions whose
     // destructors use the registry above.
-    net::io_context ioc_;
+    // A hint of 1 tells Asio that one thread runs it (the default), so handlers it posts from
+    // that thread skip the scheduler's lock.
+    net::io_context ioc_{options_.threads <= 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
     std::unique_ptr<net::steady_timer> sweep_timer_;
 };
 

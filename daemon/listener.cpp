@@ -19,12 +19,13 @@ tcp::endpoint parse_listen_address(const std::string& text) {
 }
 
 listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::string what,
-                   on_accept_fn on_accept)
+                   on_accept_fn on_accept, connection_executor executor)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
       what_(std::move(what)),
-      on_accept_(std::move(on_accept)) {
+      on_accept_(std::move(on_accept)),
+      executor_(executor) {
     auto fail = [&](beast::error_code ec, const char* step) {
         throw std::system_error(ec, "cannot listen for " + what_ + " on " +
                                         regcenter::to_string(endpoint) + " (" + step + ")");
@@ -49,12 +50,14 @@ listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::str
     endpoint_ = acceptor_.local_endpoint();
 }
 
-listener::listener(net::io_context& ioc, int fd, std::string what, on_accept_fn on_accept)
+listener::listener(net::io_context& ioc, int fd, std::string what, on_accept_fn on_accept,
+                   connection_executor executor)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
       what_(std::move(what)),
-      on_accept_(std::move(on_accept)) {
+      on_accept_(std::move(on_accept)),
+      executor_(executor) {
     sockaddr_storage address{};
     socklen_t length = sizeof(address);
     int listening = 0;
@@ -88,7 +91,10 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
+    const net::any_io_executor executor = executor_ == connection_executor::strand
+                                              ? net::any_io_executor(net::make_strand(ioc_))
+                                              : net::any_io_executor(ioc_.get_executor());
+    acceptor_.async_accept(executor,
                            beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

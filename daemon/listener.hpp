@@ -16,17 +16,24 @@ tcp::endpoint parse_listen_address(const std::string& text);
 
 class listener : public std::enable_shared_from_this<listener> {
   public:
-    /// Called on the new socket's strand for each accepted connection.
+    /// Called for each accepted connection, on the new socket's executor.
     using on_accept_fn = std::function<void(tcp::socket socket)>;
+
+    /// The executor each accepted socket gets. A strand serializes a connection's handlers when
+    /// several threads run the io_context. With a single thread they never run concurrently,
+    /// and a strand would only add a lock, a queue and reference counting to every completion
+    /// (two per heartbeat ping, tens of thousands of sessions).
+    enum class connection_executor { strand, io_context };
 
     /// Binds and listens; throws std::system_error whose what() names `what` and the address,
     /// e.g. "cannot listen for masters on 127.0.0.1:8010: Address already in use".
     listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::string what,
-             on_accept_fn on_accept);
+             on_accept_fn on_accept, connection_executor executor = connection_executor::strand);
 
     /// Takes over a socket that is already listening (socket activation: systemd bound it).
     /// Throws std::system_error naming `what` when `fd` is not a listening TCP socket.
-    listener(net::io_context& ioc, int fd, std::string what, on_accept_fn on_accept);
+    listener(net::io_context& ioc, int fd, std::string what, on_accept_fn on_accept,
+             connection_executor executor = connection_executor::strand);
 
     void run();
 
@@ -44,6 +51,7 @@ class listener : public std::enable_shared_from_this<listener> {
     net::steady_timer retry_timer_;
     std::string what_;
     on_accept_fn on_accept_;
+    connection_executor executor_;
     tcp::endpoint endpoint_;
 };
 

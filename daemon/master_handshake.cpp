@@ -60,9 +60,11 @@ void master_handshake::on_read(beast::error_code ec, std::size_t) {
         return refuse(http::status::service_unavailable, "shutting-down",
                       "the center is shutting down");
     }
-    auto session =
-        std::make_shared<master_session>(std::move(stream_), state_, remote_, connected_at_);
-    state_.sessions().add_connection(session);
+    // Not make_shared: the sweep's queue holds weak_ptrs to sessions for up to a heartbeat
+    // timeout, and with make_shared those would keep the whole session's memory after it ended.
+    std::shared_ptr<master_session> session(
+        new master_session(std::move(stream_), state_, remote_, connected_at_));
+    state_.add_connection(session);
     session->start(std::move(request));
 }
 

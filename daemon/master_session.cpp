@@ -20,10 +20,6 @@
 namespace regcenter {
 namespace {
 
-// Read buffers that grew past this for one large frame are given back once it is handled, so an
-// idle session holds no large buffer.
-constexpr std::size_t idle_buffer_limit = 16 * 1024;
-
 bool is_normal_end(const beast::error_code& ec) {
     return ec == net::error::operation_aborted || ec == websocket::error::closed ||
            ec == net::error::eof || ec == net::error::connection_reset ||
@@ -96,8 +92,28 @@ void master_session::on_accept(beast::error_code ec) {
 }
 
 void master_session::do_read() {
+    // Waits for the next message with a one-byte buffer: a read into buffer_ would allocate
+    // Beast's read size hint (1.5 KB) up front, and an idle session would hold it while it
+    // waits. Control frames (the pongs) are handled by Beast meanwhile.
+    ws_.async_read_some(
+        net::buffer(&first_byte_, 1),
+        beast::bind_front_handler(&master_session::on_message_start, shared_from_this()));
+}
+
+void master_session::on_message_start(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        return on_read(ec, bytes);
+    }
+    buffer_.commit(net::buffer_copy(buffer_.prepare(bytes), net::buffer(&first_byte_, bytes)));
+    if (ws_.is_message_done()) {
+        return on_read(ec, bytes);  // a message of zero or one byte
+    }
+    // The rest of the message is appended after its first byte; read_message_max still applies
+    // to the whole message.
     ws_.async_read(buffer_,
-                   beast::bind_front_handler(&master_session::on_read, shared_from_this()));
+                   [self = shared_from_this(), bytes](beast::error_code rest_ec, std::size_t more) {
+                       self->on_read(rest_ec, bytes + more);
+                   });
 }
 
 void master_session::on_read(beast::error_code ec, std::size_t bytes) {
@@ -115,7 +131,7 @@ void master_session::on_read(beast::error_code ec, std::size_t bytes) {
     state_.metrics().frames_received.inc();
     state_.metrics().bytes_received.inc(bytes);
     if (phase_ == phase::closing) {
-        buffer_.consume(buffer_.size());
+        release_read_buffer();
         return do_read();  // drain until the peer answers our close
     }
     const auto data = buffer_.cdata();
@@ -124,7 +140,7 @@ void master_session::on_read(beast::error_code ec, std::size_t bytes) {
         // Binary frames carry stream data (actions.md); anything else is not protocol v1.
         const auto decoded = proto::decode_data_frame(frame);
         if (phase_ != phase::authenticated || !decoded) {
-            buffer_.consume(buffer_.size());
+            release_read_buffer();
             logging::warning("binary frame that is not stream data, closing with 1003",
                              {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}});
             start_close(proto::close_code::unsupported_data, "binary frames carry stream data only",
@@ -135,8 +151,7 @@ void master_session::on_read(beast::error_code ec, std::size_t bytes) {
     } else {
         on_frame(frame);
     }
-    buffer_.consume(buffer_.size());
-    release_idle_buffer();
+    release_read_buffer();
     do_read();
 }
 
@@ -199,6 +214,7 @@ void master_session::on_auth(proto::auth& m) {
     phase_ = phase::authenticated;
     wants_going_away_ = m.wants_going_away;
     authenticated_.store(true, std::memory_order_release);
+    state_.start_heartbeat(shared_from_this());
     state_.metrics().auth_successes.inc();
     state_.events().publish(event_type::master_authenticated,
                             {{"master", id_}, {"name", name_}, {"remote", remote_}});
@@ -398,7 +414,10 @@ void master_session::open_stream(std::shared_ptr<center_stream> stream) {
         }
         const proto::stream_id id = self->next_stream_id_++;
         self->streams_.emplace(id, stream);
-        self->open_streams_.store(self->streams_.size(), std::memory_order_relaxed);
+        if (!self->stall_check_scheduled_) {
+            self->stall_check_scheduled_ = true;
+            self->state_.schedule_stall_check(self);
+        }
         self->send(s.open_message(id));
         logging::debug(
             "stream opened",
@@ -459,11 +478,13 @@ void master_session::pump_streams() {
         }
     }
     pumping_ = false;
+    if (ready_streams_.empty()) {
+        ready_streams_.shrink_to_fit();
+    }
 }
 
 void master_session::finish_stream(center_stream& s, stream_outcome outcome) {
     streams_.erase(s.id_);
-    open_streams_.store(streams_.size(), std::memory_order_relaxed);
     s.finish(std::move(outcome));
 }
 
@@ -491,8 +512,8 @@ void master_session::close_stream(center_stream& s) {
 void master_session::finish_all_streams(std::string_view code, std::string_view message) {
     auto streams = std::move(streams_);
     streams_.clear();
-    open_streams_.store(0, std::memory_order_relaxed);
     ready_streams_.clear();
+    ready_streams_.shrink_to_fit();
     for (auto& [id, s] : streams) {
         s->finish({false, std::string(code), std::string(message)});
     }
@@ -515,6 +536,13 @@ void master_session::check_stalled_streams() {
                                                             {"ACTION", s->action()},
                                                             {"EVENT", "stream-stalled"}});
             self->fail_stream(*s, proto::stream_error_code::stalled, why);
+        }
+        // This check came from the sweep's queue; the next one is queued only while streams
+        // remain, and open_stream queues one again for a session that had none.
+        if (self->streams_.empty()) {
+            self->stall_check_scheduled_ = false;
+        } else {
+            self->state_.schedule_stall_check(self);
         }
     });
 }
@@ -635,6 +663,9 @@ void master_session::on_write(beast::error_code ec, std::size_t bytes) {
     }
     queued_bytes_ -= queue_.front().data->size();
     queue_.pop_front();
+    if (queue_.empty()) {
+        queue_.shrink_to_fit();  // an idle session holds no queue block
+    }
     pump_streams();  // may start the next write itself
     if (writing_) {
         return;
@@ -785,6 +816,7 @@ void master_session::finish(beast::error_code ec) {
         return;
     }
     finished_ = true;
+    closing_ = true;  // for the sweep, which may still hold an entry for this session
     if (ec && !is_normal_end(ec) && ec != websocket::error::message_too_big) {
         logging::debug("connection error",
                        {{"SESSION_ID", id_}, {"REMOTE_ADDR", remote_}, {"ERROR", ec.message()}});
@@ -806,10 +838,11 @@ void master_session::touch() {
     last_seen_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
 }
 
-void master_session::release_idle_buffer() {
-    if (buffer_.capacity() > idle_buffer_limit) {
-        buffer_.shrink_to_fit();
-    }
+void master_session::release_read_buffer() {
+    // Freed, not kept for the next message: most sessions are idle most of the time, and the
+    // allocation is small next to decoding a message.
+    buffer_.clear();
+    buffer_.shrink_to_fit();
 }
 
 master_info master_session::info() const {

@@ -4,13 +4,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include <boost/container/deque.hpp>
 
 #include "center_stream.hpp"
 #include "disconnect_reason.hpp"
@@ -26,7 +27,9 @@ class center_stream;
 
 /// Lives as long as its pending operations (shared_from_this); the registry holds it from
 /// accept until the connection ends. Every public function may be called from any thread:
-/// work is posted to the session's strand.
+/// work is posted to the session's strand. (With a single I/O thread, the default, that
+/// "strand" is the io_context's executor itself, which serializes just the same; see
+/// listener::connection_executor.)
 class master_session : public std::enable_shared_from_this<master_session> {
   public:
     using clock = std::chrono::steady_clock;
@@ -62,10 +65,8 @@ class master_session : public std::enable_shared_from_this<master_session> {
     /// once with master-disconnected or unknown-action.
     void open_stream(std::shared_ptr<center_stream> stream);
 
-    /// True while streams are open (any thread; a snapshot), so the sweep visits only those.
-    bool has_streams() const { return open_streams_.load(std::memory_order_relaxed) > 0; }
-
-    /// Fails the streams that made no progress for options().stream_stall_timeout ("stalled").
+    /// Fails the streams that made no progress for options().stream_stall_timeout ("stalled"),
+    /// and has the sweep come back one period later while streams remain open.
     void check_stalled_streams();
 
     /// Runs `f` on the session's strand.
@@ -76,6 +77,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
 
     /// Called by the center's sweep; reads only atomics, so it needs no strand.
     bool authenticated() const { return authenticated_.load(std::memory_order_acquire); }
+    /// Closing or closed: the sweep leaves such a session alone.
     bool closing() const { return closing_.load(std::memory_order_relaxed); }
     clock::time_point connected_at_steady() const { return connected_steady_; }
     clock::time_point last_seen() const {
@@ -99,6 +101,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
 
     void on_accept(beast::error_code ec);
     void do_read();
+    void on_message_start(beast::error_code ec, std::size_t bytes);
     void on_read(beast::error_code ec, std::size_t bytes);
     void on_frame(std::string_view text);
     void on_auth(proto::auth& m);
@@ -133,16 +136,22 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void finish(beast::error_code ec);
     void touch();
     void on_pong();
-    void release_idle_buffer();
+    void release_read_buffer();
 
     websocket::stream<beast::tcp_stream> ws_;
     center_state& state_;
+    // The message being read. Empty between messages: do_read waits for the next one with the
+    // single byte below, so an idle session holds no read buffer.
     beast::flat_buffer buffer_;
+    char first_byte_ = 0;
     struct outgoing {
         frame data;
         bool binary = false;
     };
-    std::deque<outgoing> queue_;
+    // boost::container::deque allocates nothing while empty (std::deque allocates a 512-byte
+    // block even then), and shrink_to_fit() gives its blocks back once the queue drains, so the
+    // write queue and the ready streams cost an idle session nothing.
+    boost::container::deque<outgoing> queue_;
     std::size_t queued_bytes_ = 0;
     phase phase_ = phase::handshake;
     bool ping_in_flight_ = false;
@@ -179,10 +188,12 @@ class master_session : public std::enable_shared_from_this<master_session> {
     proto::stream_id next_stream_id_ = 1;
     // Streams with data or an end to send, served round-robin while the write queue is short,
     // so one large stream never starves the others or floods the queue.
-    std::deque<std::shared_ptr<center_stream>> ready_streams_;
+    boost::container::deque<std::shared_ptr<center_stream>> ready_streams_;
     bool pumping_ = false;  // inside pump_streams (re-entry only schedules)
+    // A stall check is pending in the sweep's queue: at most one per session, while streams_
+    // is not empty (on the strand, like streams_).
+    bool stall_check_scheduled_ = false;
 
-    std::atomic<std::size_t> open_streams_{0};  // streams_.size(), for the sweep
     std::atomic<bool> authenticated_{false};
     std::atomic<bool> closing_{false};
     std::atomic<clock::rep> last_seen_;
