@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "proc_stats.hpp"
+#include "server_process.hpp"
 
 namespace regcenter::bench {
 namespace {
@@ -23,9 +24,7 @@ constexpr int round_trips = 20000;
 
 int listen_loopback(std::uint16_t& port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopback_address(0);
     socklen_t length = sizeof address;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::listen(fd, 1) != 0 ||
@@ -38,10 +37,7 @@ int listen_loopback(std::uint16_t& port) {
 
 int connect_loopback(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopback_address(port);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
         throw std::runtime_error("calibration: cannot connect on loopback");
     }
@@ -87,7 +83,8 @@ bool write_all(int fd, const char* data, std::size_t size) {
     const int one = 1;
     ::setsockopt(echo, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     char message[64];
-    while (read_exactly(echo, message, sizeof message) && write_all(echo, message, sizeof message)) {
+    while (read_exactly(echo, message, sizeof message) &&
+           write_all(echo, message, sizeof message)) {
     }
     const int bulk = ::accept(listener, nullptr, nullptr);
     std::vector<char> buffer(1 << 20);

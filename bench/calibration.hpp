@@ -11,9 +11,9 @@
 namespace regcenter::bench {
 
 struct calibration {
-    series round_trip_us;     ///< one 64-byte ping-pong, per round trip
-    series echo_cpu_us;       ///< the echoing side's CPU time per round trip
-    series throughput_gbps;   ///< 1 GiB in 1 MiB writes
+    series round_trip_us;    ///< one 64-byte ping-pong, per round trip
+    series echo_cpu_us;      ///< the echoing side's CPU time per round trip
+    series throughput_gbps;  ///< 1 GiB in 1 MiB writes
 };
 
 /// The echoing and receiving side runs on `server_cpu` (if given), this process on its CPU.

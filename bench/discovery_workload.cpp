@@ -192,8 +192,8 @@ void discovery_workload(const bench_run& b) {
             probe_master probe(server.endpoint(), master_token);
             for (int i = 0; i < b.o.discovery_queries; ++i) {
                 const auto t = clock::now();
-                probe.send(proto::discover{{.service = "web", .metadata = {}, .labels = {}},
-                                           nullptr});
+                probe.send(
+                    proto::discover{{.service = "web", .metadata = {}, .labels = {}}, nullptr});
                 const auto result = probe.next_of<proto::discover_result>();
                 query_ms.values.push_back(
                     std::chrono::duration<double, std::milli>(clock::now() - t).count());

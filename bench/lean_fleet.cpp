@@ -182,8 +182,8 @@ net::awaitable<void> lean_fleet::run_session(std::shared_ptr<session> s, std::si
         }
         const std::string_view frame(static_cast<const char*>(s->buffer.data().data()),
                                      s->buffer.size());
-        const bool ok = s->ws.got_binary() ? co_await on_data(*s, frame)
-                                           : co_await on_control(*s, frame);
+        const bool ok =
+            s->ws.got_binary() ? co_await on_data(*s, frame) : co_await on_control(*s, frame);
         s->buffer.consume(s->buffer.size());
         if (!ok) {
             break;

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
 
     report out(with_nats);
     // The floor under every figure: loopback TCP between the two CPUs, no server involved.
-    const calibration floor = calibrate(server_cpu, std::min<std::uint64_t>(o.stream_bytes, 1ull << 30));
+    const calibration floor =
+        calibrate(server_cpu, std::min<std::uint64_t>(o.stream_bytes, 1ull << 30));
     out.add_single("loopback", "tcp.round_trip", 1, "us", floor.round_trip_us);
     out.add_single("loopback", "tcp.echo_cpu_per_round_trip", 1, "us", floor.echo_cpu_us);
     out.add_single("loopback", "tcp.throughput", 1, "GB/s", floor.throughput_gbps);

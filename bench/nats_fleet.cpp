@@ -22,11 +22,11 @@ struct nats_fleet::session {
     tcp::socket socket;
     net::steady_timer timer;  ///< the wait before a reconnection
     bool counted = false;     ///< its first connection has been counted ready
-    std::string in;          ///< received bytes; parsed from `parsed` on
-    std::size_t parsed = 0;  ///< bytes of `in` already handled
-    std::string out;         ///< answers gathered while parsing one read, written at once
+    std::string in;           ///< received bytes; parsed from `parsed` on
+    std::size_t parsed = 0;   ///< bytes of `in` already handled
+    std::string out;          ///< answers gathered while parsing one read, written at once
     bool ready = false;
-    payload::sink sink;              ///< the stream this master receives, if any
+    payload::sink sink;                ///< the stream this master receives, if any
     std::uint64_t unacknowledged = 0;  ///< stream bytes not yet acknowledged
 };
 
@@ -160,7 +160,8 @@ net::awaitable<bool> nats_fleet::serve_connection(std::shared_ptr<session> s, st
             break;
         }
         if (!s->out.empty()) {
-            auto [out_ec, sent] = co_await net::async_write(s->socket, net::buffer(s->out), use_tuple);
+            auto [out_ec, sent] =
+                co_await net::async_write(s->socket, net::buffer(s->out), use_tuple);
             s->out.clear();
             if (out_ec) {
                 break;

@@ -180,8 +180,8 @@ void unicast_pipelined(const operator_options& o, operator_result& r) {
     check(natsConnection_Flush(c.get()), "flush");
     const auto cpu_before = server_cpu(o.server_pid);
     const auto begin = clock::now();
-    p.until = begin + std::chrono::duration_cast<clock::duration>(
-                          std::chrono::duration<double>(o.seconds));
+    p.until = begin +
+              std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
     for (std::size_t i = 0; i < o.callers; ++i) {
         p.send(i);
     }
@@ -279,19 +279,19 @@ void streams(const operator_options& o, operator_result& r) {
 operator_result run_nats_operator(const operator_options& o) {
     operator_result r;
     switch (o.workload) {
-    case operator_workload::fanout:
-        fanout(o, r);
-        break;
-    case operator_workload::unicast:
-        if (o.callers == 1) {
-            unicast_one_caller(o, r);
-        } else {
-            unicast_pipelined(o, r);
-        }
-        break;
-    case operator_workload::stream:
-        streams(o, r);
-        break;
+        case operator_workload::fanout:
+            fanout(o, r);
+            break;
+        case operator_workload::unicast:
+            if (o.callers == 1) {
+                unicast_one_caller(o, r);
+            } else {
+                unicast_pipelined(o, r);
+            }
+            break;
+        case operator_workload::stream:
+            streams(o, r);
+            break;
     }
     nats_Close();
     return r;

@@ -23,24 +23,24 @@ enum class operator_workload {
 struct operator_options {
     operator_workload workload = operator_workload::fanout;
     std::string host = "127.0.0.1";
-    std::uint16_t port = 0;        ///< regcenter: the admin port; NATS: the client port
-    std::string token;             ///< regcenter's admin token
-    int server_pid = 0;            ///< whose CPU time to report around the measured part
-    std::size_t masters = 0;       ///< masters connected (fan-out: all must answer)
-    int repeat = 30;               ///< fan-out calls
-    std::size_t callers = 1;       ///< unicast calls in flight
-    double seconds = 2;            ///< unicast duration
-    std::size_t streams = 1;       ///< concurrent streams
-    std::uint64_t bytes = 1 << 20; ///< per stream
+    std::uint16_t port = 0;         ///< regcenter: the admin port; NATS: the client port
+    std::string token;              ///< regcenter's admin token
+    int server_pid = 0;             ///< whose CPU time to report around the measured part
+    std::size_t masters = 0;        ///< masters connected (fan-out: all must answer)
+    int repeat = 30;                ///< fan-out calls
+    std::size_t callers = 1;        ///< unicast calls in flight
+    double seconds = 2;             ///< unicast duration
+    std::size_t streams = 1;        ///< concurrent streams
+    std::uint64_t bytes = 1 << 20;  ///< per stream
 };
 
 /// What the operator measured; printed as JSON.
 struct operator_result {
-    std::vector<double> samples_us;  ///< per call: fan-out and unicast latencies
-    std::uint64_t operations = 0;    ///< calls, or streams
-    double seconds = 0;              ///< wall time of the measured part
-    std::uint64_t bytes = 0;         ///< stream payload delivered and verified
-    std::uint64_t server_cpu_us = 0; ///< the server's CPU time during the measured part
+    std::vector<double> samples_us;   ///< per call: fan-out and unicast latencies
+    std::uint64_t operations = 0;     ///< calls, or streams
+    double seconds = 0;               ///< wall time of the measured part
+    std::uint64_t bytes = 0;          ///< stream payload delivered and verified
+    std::uint64_t server_cpu_us = 0;  ///< the server's CPU time during the measured part
 };
 
 boost::json::object to_json(const operator_result& r);

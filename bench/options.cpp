@@ -142,11 +142,11 @@ bench_options parse_options(int argc, char** argv) {
         o.operator_program = (self.parent_path() / "regcenter-bench-operator").string();
     }
     if (o.runs < 1 || o.fanouts < 1 || o.call_masters < 1 || o.in_flight < 1 ||
-        o.discovery_every < 1 || o.watchers < 1 ||
-        o.concurrent_streams > o.call_masters) {
-        usage("--runs, --fanouts, --call-masters, --in-flight, --discovery-every and --watchers "
-              "must be positive, and "
-              "--concurrent-streams at most --call-masters");
+        o.discovery_every < 1 || o.watchers < 1 || o.concurrent_streams > o.call_masters) {
+        usage(
+            "--runs, --fanouts, --call-masters, --in-flight, --discovery-every and --watchers "
+            "must be positive, and "
+            "--concurrent-streams at most --call-masters");
     }
     return o;
 }

@@ -11,9 +11,9 @@
 namespace regcenter::bench {
 
 struct bench_options {
-    std::string daemon;                           ///< regcenterd
-    std::string operator_program;                 ///< regcenter-bench-operator
-    std::string nats = "nats-server";             ///< "none" measures regcenter alone
+    std::string daemon;                ///< regcenterd
+    std::string operator_program;      ///< regcenter-bench-operator
+    std::string nats = "nats-server";  ///< "none" measures regcenter alone
     std::set<std::string> workloads{"hold", "storm", "fanout", "unicast", "stream", "discovery"};
     int runs = 3;
     std::vector<std::size_t> sessions{1000, 10000, 19000};  ///< hold
@@ -26,11 +26,11 @@ struct bench_options {
     double call_seconds = 3;                                ///< per unicast measurement
     std::uint64_t stream_bytes = 1ull << 30;                ///< the one big stream
     std::size_t concurrent_streams = 100;
-    std::uint64_t concurrent_stream_bytes = 10ull << 20;    ///< each
-    std::size_t discovery_sessions = 19000;                 ///< masters connected
-    std::size_t discovery_every = 19;                       ///< one instance per this many
-    int discovery_queries = 200;                            ///< queries, and event rounds
-    std::size_t watchers = 100;                             ///< operators watching events
+    std::uint64_t concurrent_stream_bytes = 10ull << 20;  ///< each
+    std::size_t discovery_sessions = 19000;               ///< masters connected
+    std::size_t discovery_every = 19;                     ///< one instance per this many
+    int discovery_queries = 200;                          ///< queries, and event rounds
+    std::size_t watchers = 100;                           ///< operators watching events
     std::string json_path;
     std::filesystem::path work = std::filesystem::temp_directory_path() / "regcenter-bench";
 };

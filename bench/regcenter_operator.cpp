@@ -39,8 +39,7 @@ class admin_client {
     }
 
     /// Sends one request and reads the whole answer; throws on I/O errors.
-    net::awaitable<http::response<http::string_body>> request(http::verb verb,
-                                                              std::string target,
+    net::awaitable<http::response<http::string_body>> request(http::verb verb, std::string target,
                                                               std::string body = {}) {
         http::request<http::string_body> req{verb, target, 11};
         req.set(http::field::host, o_.host);
@@ -140,10 +139,11 @@ net::awaitable<void> fanout(net::io_context& ioc, const operator_options& o, ope
 }
 
 // One caller: calls its master until `until`, one call at a time, on its own connection.
-net::awaitable<void> unicast_caller(admin_client& admin, std::string target, clock::time_point until,
-                                    bool sample, operator_result& r) {
+net::awaitable<void> unicast_caller(admin_client& admin, std::string target,
+                                    clock::time_point until, bool sample, operator_result& r) {
     const std::string body = echo_body();
-    const std::string expected = "\"output\":" + boost::json::serialize(boost::json::string(payload::small()));
+    const std::string expected =
+        "\"output\":" + boost::json::serialize(boost::json::string(payload::small()));
     while (clock::now() < until) {
         const auto t = clock::now();
         auto answer = co_await admin.request(http::verb::post, target, body);
@@ -239,10 +239,10 @@ net::awaitable<void> one_stream(net::io_context& ioc, const operator_options& o,
     };
     co_await (send() && receive());
     if (ws.reason().code != websocket::close_code::normal || output != payload::intact(o.bytes)) {
-        throw std::runtime_error("stream to " + id + " ended with close " +
-                                 std::to_string(ws.reason().code) + " (" +
-                                 std::string(ws.reason().reason.data(), ws.reason().reason.size()) + "), the master said \"" +
-                                 output + "\", expected \"" + payload::intact(o.bytes) + "\"");
+        throw std::runtime_error(
+            "stream to " + id + " ended with close " + std::to_string(ws.reason().code) + " (" +
+            std::string(ws.reason().reason.data(), ws.reason().reason.size()) +
+            "), the master said \"" + output + "\", expected \"" + payload::intact(o.bytes) + "\"");
     }
 }
 
@@ -275,15 +275,15 @@ operator_result run_regcenter_operator(const operator_options& o) {
     std::exception_ptr failure;
     auto work = [&]() -> net::awaitable<void> {
         switch (o.workload) {
-        case operator_workload::fanout:
-            co_await fanout(ioc, o, r);
-            break;
-        case operator_workload::unicast:
-            co_await unicast(ioc, o, r);
-            break;
-        case operator_workload::stream:
-            co_await streams(ioc, o, r);
-            break;
+            case operator_workload::fanout:
+                co_await fanout(ioc, o, r);
+                break;
+            case operator_workload::unicast:
+                co_await unicast(ioc, o, r);
+                break;
+            case operator_workload::stream:
+                co_await streams(ioc, o, r);
+                break;
         }
     };
     net::co_spawn(ioc, work(), [&](std::exception_ptr e) { failure = e; });

@@ -27,8 +27,8 @@ class report {
 
     /// Prints and records `figure` at size `n` for regcenter (`ours`) and NATS (`theirs`,
     /// ignored without NATS), and their ratio.
-    void add(const std::string& figure, std::size_t n, const std::string& unit,
-             const series& ours, const series& theirs);
+    void add(const std::string& figure, std::size_t n, const std::string& unit, const series& ours,
+             const series& theirs);
 
     /// Prints and records a figure of one system only (the machine's own, say).
     void add_single(const std::string& system, const std::string& figure, std::size_t n,

@@ -2,6 +2,7 @@
 // a generated configuration, or nats-server, and the ports it listens on.
 #pragma once
 
+#include <netinet/in.h>
 #include <spawn.h>
 
 #include <cstdint>
@@ -35,6 +36,9 @@ class server_process {
 
 /// posix_spawnp of `argv` with `actions`; returns the pid or throws std::runtime_error.
 int spawn(std::vector<std::string> argv, const posix_spawn_file_actions_t& actions);
+
+/// 127.0.0.1:`port` as a socket address, for the plain POSIX sockets of the bench.
+struct sockaddr_in loopback_address(std::uint16_t port);
 
 /// A TCP port free on 127.0.0.1 right now (bound, read back, released).
 std::uint16_t free_port();

@@ -6,8 +6,8 @@
 namespace regcenter::bench {
 std::vector<std::string> server_under_test::operator_command(const bench_options& o,
                                                              const std::string& workload) const {
-    std::vector<std::string> argv{o.operator_program, system,       workload,
-                                  "--server-pid",     std::to_string(pid())};
+    std::vector<std::string> argv{o.operator_program, system, workload, "--server-pid",
+                                  std::to_string(pid())};
     if (system == "regcenter") {
         argv.insert(argv.end(), {"--port", std::to_string(admin_port), "--token", admin_token});
     } else {
@@ -28,8 +28,8 @@ server_under_test start_regcenterd(const bench_options& o, std::optional<int> cp
     // production center logs each action at info, which is not what we measure here.
     std::ofstream(config) << "listen: 127.0.0.1:" << s.port
                           << "\nadmin:\n  listen: 127.0.0.1:" << s.admin_port
-                          << "\n  token: " << admin_token << "\nauth:\n  token: ["
-                          << master_token << "]\nlog:\n  level: notice\n";
+                          << "\n  token: " << admin_token << "\nauth:\n  token: [" << master_token
+                          << "]\nlog:\n  level: notice\n";
     s.log = (o.work / ("regcenterd-" + tag + ".log")).string();
     s.process = std::make_unique<server_process>(
         std::vector<std::string>{o.daemon, "--config", config.string()}, cpu, s.log);

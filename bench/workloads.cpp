@@ -29,8 +29,7 @@ struct both {
 // Runs `measure(server, fleet)` on a fresh regcenterd with lean masters, then on a fresh
 // nats-server with NATS masters. A failure is reported and counted, and the run goes on.
 template <class Measure>
-void on_each_system(const bench_run& b, const std::string& tag, both& failures,
-                    Measure measure) {
+void on_each_system(const bench_run& b, const std::string& tag, both& failures, Measure measure) {
     auto attempt = [&](auto start, auto make_fleet) {
         try {
             server_under_test server = start(b.o, b.server_cpu, tag);
@@ -38,8 +37,8 @@ void on_each_system(const bench_run& b, const std::string& tag, both& failures,
             try {
                 measure(server, *fleet);
             } catch (const std::exception& e) {
-                std::cerr << "regcenter-bench: " << server.system << " " << tag << ": "
-                          << e.what() << " (server log: " << server.log << ")\n";
+                std::cerr << "regcenter-bench: " << server.system << " " << tag << ": " << e.what()
+                          << " (server log: " << server.log << ")\n";
                 ++failures.of(server).failed;
             }
         } catch (const std::exception& e) {
@@ -123,8 +122,8 @@ void measure_return(const server_under_test& server, std::size_t n, Back back, W
     }
     time.of(server).values.push_back(elapsed);
     cpu.of(server).values.push_back(peak_cpu);
-    rss.of(server).values.push_back(
-        static_cast<double>(peak_rss - samples.front().rss_bytes) / static_cast<double>(n));
+    rss.of(server).values.push_back(static_cast<double>(peak_rss - samples.front().rss_bytes) /
+                                    static_cast<double>(n));
 }
 
 }  // namespace
@@ -180,29 +179,27 @@ void hold_workload(const bench_run& b) {
     for (std::size_t n : b.o.sessions) {
         both rate, rss, cpu;
         for (int run = 0; run < b.o.runs; ++run) {
-            on_each_system(b, "hold-" + std::to_string(n) + "-" + std::to_string(run), rate,
-                           [&](const server_under_test& server, auto& fleet) {
-                               const auto before = sample(server);
-                               const auto connected = connect_all(fleet, n);
-                               fleet.hold(std::chrono::milliseconds(200));  // buffers settle
-                               const auto after_connect = sample(server);
-                               const auto idle = std::chrono::milliseconds(
-                                   static_cast<long>(b.o.idle_seconds * 1000));
-                               fleet.hold(idle);
-                               const auto after_idle = sample(server);
-                               rate.of(server).values.push_back(static_cast<double>(n) /
-                                                                connected.elapsed.count());
-                               rss.of(server).values.push_back(
-                                   (static_cast<double>(after_connect.rss_bytes) -
-                                    static_cast<double>(before.rss_bytes)) /
-                                   static_cast<double>(n));
-                               cpu.of(server).values.push_back(
-                                   100.0 *
-                                   static_cast<double>((after_idle.cpu - after_connect.cpu).count()) /
-                                   static_cast<double>(
-                                       std::chrono::duration_cast<std::chrono::microseconds>(idle)
-                                           .count()));
-                           });
+            on_each_system(
+                b, "hold-" + std::to_string(n) + "-" + std::to_string(run), rate,
+                [&](const server_under_test& server, auto& fleet) {
+                    const auto before = sample(server);
+                    const auto connected = connect_all(fleet, n);
+                    fleet.hold(std::chrono::milliseconds(200));  // buffers settle
+                    const auto after_connect = sample(server);
+                    const auto idle =
+                        std::chrono::milliseconds(static_cast<long>(b.o.idle_seconds * 1000));
+                    fleet.hold(idle);
+                    const auto after_idle = sample(server);
+                    rate.of(server).values.push_back(static_cast<double>(n) /
+                                                     connected.elapsed.count());
+                    rss.of(server).values.push_back((static_cast<double>(after_connect.rss_bytes) -
+                                                     static_cast<double>(before.rss_bytes)) /
+                                                    static_cast<double>(n));
+                    cpu.of(server).values.push_back(
+                        100.0 * static_cast<double>((after_idle.cpu - after_connect.cpu).count()) /
+                        static_cast<double>(
+                            std::chrono::duration_cast<std::chrono::microseconds>(idle).count()));
+                });
         }
         b.out.add("hold.connect_rate", n, "sessions/s", rate.regcenter, rate.nats);
         b.out.add("hold.rss_per_session", n, "bytes", rss.regcenter, rss.nats);
@@ -263,14 +260,13 @@ void call_workloads(const bench_run& b) {
                     for (const auto& v : us) {
                         samples.push_back(v.to_number<double>());
                     }
-                    call_cpu.of(server).values.push_back(
-                        number(r, "server_cpu_us") /
-                        number(r, "operations"));
+                    call_cpu.of(server).values.push_back(number(r, "server_cpu_us") /
+                                                         number(r, "operations"));
 
                     command = server.operator_command(b.o, "unicast");
-                    command.insert(command.end(),
-                                   {"--masters", masters, "--callers", std::to_string(b.o.in_flight),
-                                    "--seconds", std::to_string(b.o.call_seconds)});
+                    command.insert(command.end(), {"--masters", masters, "--callers",
+                                                   std::to_string(b.o.in_flight), "--seconds",
+                                                   std::to_string(b.o.call_seconds)});
                     r = run_operator(fleet.context(), command, limit);
                     rate.of(server).values.push_back(number(r, "operations") /
                                                      number(r, "seconds"));
@@ -281,19 +277,18 @@ void call_workloads(const bench_run& b) {
                                                    "--bytes", std::to_string(b.o.stream_bytes)});
                     json::object r = run_operator(fleet.context(), command, seconds(600));
                     const double bytes = number(r, "bytes");
-                    one.of(server).values.push_back(bytes / number(r, "seconds") /
-                                                    1e9);
+                    one.of(server).values.push_back(bytes / number(r, "seconds") / 1e9);
                     one_cpu.of(server).values.push_back(number(r, "server_cpu_us") /
                                                         (bytes / (1 << 20)));
 
                     command = server.operator_command(b.o, "stream");
-                    command.insert(command.end(),
-                                   {"--masters", masters, "--streams",
-                                    std::to_string(b.o.concurrent_streams), "--bytes",
-                                    std::to_string(b.o.concurrent_stream_bytes)});
+                    command.insert(
+                        command.end(),
+                        {"--masters", masters, "--streams", std::to_string(b.o.concurrent_streams),
+                         "--bytes", std::to_string(b.o.concurrent_stream_bytes)});
                     r = run_operator(fleet.context(), command, seconds(600));
-                    many.of(server).values.push_back(number(r, "bytes") /
-                                                     number(r, "seconds") / 1e9);
+                    many.of(server).values.push_back(number(r, "bytes") / number(r, "seconds") /
+                                                     1e9);
                 }
             });
     }

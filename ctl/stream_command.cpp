@@ -21,8 +21,8 @@
 #include "command.hpp"
 #include "connect.hpp"
 #include "display.hpp"
-#include "url.hpp"
 #include "regcenter/common/websocket_writes.hpp"
+#include "url.hpp"
 
 namespace regcenter::ctl {
 namespace json = boost::json;

@@ -19,9 +19,9 @@
 #include "logging.hpp"
 #include "regcenter/common/address.hpp"
 #include "regcenter/common/units.hpp"
+#include "regcenter/common/websocket_writes.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
-#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter {
 namespace json = boost::json;

@@ -12,8 +12,8 @@
 #include "job_runner.hpp"
 #include "logging.hpp"
 #include "master_session.hpp"
-#include "regcenter/proto/protocol.hpp"
 #include "regcenter/common/websocket_writes.hpp"
+#include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
 namespace json = boost::json;

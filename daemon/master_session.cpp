@@ -12,10 +12,10 @@
 #include "logging.hpp"
 #include "regcenter/common/random_id.hpp"
 #include "regcenter/common/units.hpp"
+#include "regcenter/common/websocket_writes.hpp"
 #include "regcenter/proto/data_frame.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
-#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter {
 namespace {

@@ -156,7 +156,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
     phase phase_ = phase::handshake;
     bool ping_in_flight_ = false;
     std::optional<clock::time_point> ping_sent_;  // the heartbeat ping awaiting its pong
-    bool writing_ = false;  // an async_write is in flight (one writer per stream)
+    bool writing_ = false;       // an async_write is in flight (one writer per stream)
     bool flush_posted_ = false;  // a do_write is posted to gather this handler's frames
     bool corked_ = false;        // TCP_CORK is on while a batch of frames is written
     bool finished_ = false;

@@ -15,10 +15,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "regcenter/common/websocket_writes.hpp"
 #include "regcenter/master_error.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
-#include "regcenter/common/websocket_writes.hpp"
 
 namespace regcenter::detail {
 namespace {
