@@ -66,11 +66,15 @@ def main():
             if rows:
                 latency.append((write_data(tmp, "fanout-" + system, rows),
                                 f"{system}, median", style))
-        if not latency:
-            sys.exit("plot.py: no fanout.latency figures in " + sys.argv[1])
-        plot(os.path.join(out, "fanout-latency.png"),
-             "Fan-out: one action to N masters until every result is back",
-             "milliseconds", latency, logscale_y=True)
+        drawn = []
+        if latency:
+            plot(os.path.join(out, "fanout-latency.png"),
+                 "Fan-out: one action to N masters until every result is back",
+                 "milliseconds", latency, logscale_y=True)
+            drawn.append("fanout-latency.png")
+        else:
+            print("plot.py: no fanout.latency figures; fanout-latency.png not drawn",
+                  file=sys.stderr)
 
         memory = []
         for system, style in (("regcenter", REGCENTER), ("nats", NATS)):
@@ -84,11 +88,13 @@ def main():
             if after:
                 memory.append((write_data(tmp, "after-" + system, after),
                                f"{system}, after 30 fan-outs", style + " dt 3"))
-        if not memory:
-            sys.exit("plot.py: no memory figures in " + sys.argv[1])
-        plot(os.path.join(out, "memory-per-session.png"),
-             "Server memory (RSS) per session", "KiB per session", memory)
-    for name in ("fanout-latency.png", "memory-per-session.png"):
+        if memory:
+            plot(os.path.join(out, "memory-per-session.png"),
+                 "Server memory (RSS) per session", "KiB per session", memory)
+            drawn.append("memory-per-session.png")
+    if not drawn:
+        sys.exit("plot.py: nothing to plot in " + sys.argv[1])
+    for name in drawn:
         path = os.path.join(out, name)
         if not os.path.isfile(path) or os.path.getsize(path) == 0:
             sys.exit("plot.py: gnuplot drew nothing into " + path)
