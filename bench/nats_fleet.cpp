@@ -15,12 +15,14 @@
 namespace regcenter::bench {
 namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-}
+// master_config::connect_timeout's default: from connect to ready.
+constexpr std::chrono::seconds connect_timeout{10};
+}  // namespace
 
 struct nats_fleet::session {
     explicit session(net::io_context& ioc) : socket(ioc), timer(ioc) {}
     tcp::socket socket;
-    net::steady_timer timer;  ///< the wait before a reconnection
+    net::steady_timer timer;  ///< the connect timeout, then the wait before a reconnection
     bool counted = false;     ///< its first connection has been counted ready
     std::string in;           ///< received bytes; parsed from `parsed` on
     std::size_t parsed = 0;   ///< bytes of `in` already handled
@@ -115,6 +117,7 @@ bool nats_fleet::parse(session& s) {
             s.out += "PONG\r\n";
         } else if (line.starts_with("PONG") && !s.ready) {
             s.ready = true;
+            s.timer.cancel();  // the connect timeout
             ++counts_.ready;
             if (!s.counted) {  // reconnections count as ready, not as in flight
                 s.counted = true;
@@ -131,6 +134,15 @@ net::awaitable<bool> nats_fleet::serve_connection(std::shared_ptr<session> s, st
     if (open_from_rotating_source(s->socket, index)) {
         co_return false;
     }
+    // Like the SDK's connect_timeout: a connect whose SYN was dropped (a full accept backlog
+    // while the fleet storms back) would otherwise wait out the kernel's two-minute retries.
+    s->timer.expires_after(connect_timeout);
+    s->timer.async_wait([s](beast::error_code ec) {
+        if (!ec && !s->ready) {
+            beast::error_code ignored;
+            s->socket.close(ignored);
+        }
+    });
     auto [connect_ec] = co_await s->socket.async_connect(server_, use_tuple);
     if (connect_ec) {
         co_return false;

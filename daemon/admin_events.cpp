@@ -249,10 +249,10 @@ class event_watcher : public std::enable_shared_from_this<event_watcher> {
             if (box->events.size() >= max_events) {
                 box->bound = std::to_string(max_events);
                 box->bound += " events";
-            } else if (!box->events.empty() && box->bytes + e->json.size() > max_bytes) {
+            } else if (!box->events.empty() && box->bytes + e->json().size() > max_bytes) {
                 box->bound = size_text(max_bytes) + " of events";
             } else {
-                box->bytes += e->json.size();
+                box->bytes += e->json().size();
                 box->events.push_back(e);
             }
             if (!box->bound.empty()) {
@@ -389,7 +389,7 @@ class event_watcher : public std::enable_shared_from_this<event_watcher> {
                 if (!lagged && !inbox_->events.empty()) {
                     current_.event = std::move(inbox_->events.front());
                     inbox_->events.pop_front();
-                    inbox_->bytes -= current_.event->json.size();
+                    inbox_->bytes -= current_.event->json().size();
                 }
             }
             if (lagged && ending_ == ending::none) {
@@ -527,7 +527,7 @@ class ws_watcher final : public event_watcher {
 
     void write(const outgoing& message) override {
         const std::string& text =
-            message.what == outgoing::kind::event ? message.event->json : message.text;
+            message.what == outgoing::kind::event ? message.event->json() : message.text;
         ws_.text(true);
         ws_.async_write(
             net::buffer(text),
@@ -620,7 +620,7 @@ class sse_watcher final : public event_watcher {
                 head_ += "\nevent: ";
                 head_ += message.event->type;
                 head_ += "\ndata: ";
-                body = message.event->json;
+                body = message.event->json();
                 break;
             case outgoing::kind::control:
                 if (message.id) {

@@ -63,11 +63,6 @@ std::string close_reason_text(const stream_outcome& outcome) {
     return text;
 }
 
-bool offers(const master_info& m, std::string_view action) {
-    return std::any_of(m.actions.begin(), m.actions.end(),
-                       [&](const proto::action_info& a) { return a.name == action; });
-}
-
 }  // namespace
 
 namespace {
@@ -89,7 +84,7 @@ std::optional<http_response> start_authorized_stream(beast::tcp_stream& stream, 
         return ctx.fail(http::status::not_found, "master-not-found",
                         "no connected master has session id " + path->master);
     }
-    if (!offers(session->info(), path->action)) {
+    if (!session->info().offers(path->action)) {
         return ctx.fail(http::status::not_found,
                         std::string(proto::stream_error_code::unknown_action),
                         "master " + path->master + " does not offer action \"" + path->action +

@@ -215,9 +215,7 @@ std::map<std::string, std::shared_ptr<center_stream>> center::open_streams(
     std::map<std::string, std::shared_ptr<center_stream>> streams;
     const auto hosting = hosts(impl_->state, selector);
     for (const master_info& m : impl_->state.master_list()) {
-        if (!selector.matches(m) || (hosting && !hosting->contains(m.id)) ||
-            std::none_of(m.actions.begin(), m.actions.end(),
-                         [&](const proto::action_info& a) { return a.name == action; })) {
+        if (!selector.matches(m) || (hosting && !hosting->contains(m.id)) || !m.offers(action)) {
             continue;
         }
         if (auto stream = open_stream(m.id, action, args, make_handlers(m))) {

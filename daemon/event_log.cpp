@@ -24,6 +24,17 @@ bool event_filter::matches(const event& e) const {
     return true;
 }
 
+const std::string& event::json() const {
+    std::call_once(serialized_, [this] {
+        json::object whole{{"index", index}, {"type", type}, {"at", format_rfc3339(at)}};
+        for (const auto& [k, v] : data) {
+            whole[k] = v;
+        }
+        json_ = json::serialize(whole);
+    });
+    return json_;
+}
+
 std::uint64_t event_log::publish(std::string type, json::object data) {
     auto e = std::make_shared<event>();
     e->type = std::move(type);
@@ -33,11 +44,6 @@ std::uint64_t event_log::publish(std::string type, json::object data) {
     {
         std::lock_guard lock(mutex_);
         e->index = next_index_++;
-        json::object whole{{"index", e->index}, {"type", e->type}, {"at", format_rfc3339(e->at)}};
-        for (const auto& [k, v] : e->data) {
-            whole[k] = v;
-        }
-        e->json = json::serialize(whole);
         events_.push_back(e);
         if (events_.size() > history_) {
             events_.pop_front();

@@ -39,7 +39,14 @@ struct event {
     std::string type;
     std::chrono::system_clock::time_point at;
     boost::json::object data;  ///< master, name, service, reason, job, … by type
-    std::string json;          ///< the whole event serialized once, shared by every watcher
+
+    /// The whole event as JSON text, serialized once, at first use, and shared by every
+    /// watcher; an event nobody watches (most job events) is never serialized. Thread-safe.
+    const std::string& json() const;
+
+  private:
+    mutable std::once_flag serialized_;
+    mutable std::string json_;
 };
 
 using event_ptr = std::shared_ptr<const event>;

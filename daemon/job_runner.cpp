@@ -14,11 +14,6 @@
 namespace regcenter {
 namespace {
 
-bool offers(const master_info& m, std::string_view action) {
-    return std::any_of(m.actions.begin(), m.actions.end(),
-                       [&](const proto::action_info& a) { return a.name == action; });
-}
-
 void log_finished(const job_record& job) {
     logging::info("job finished", {{"JOB_ID", job.id},
                                    {"ACTION", job.action},
@@ -76,7 +71,7 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
             continue;
         }
         seen_ids.push_back(m.id);
-        if (offers(m, action)) {
+        if (m.offers(action)) {
             job_result target;
             target.master = m.id;
             target.name = m.name;

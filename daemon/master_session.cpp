@@ -1,8 +1,6 @@
 // A master's session: auth state machine, read loop and the single-writer queue.
 #include "master_session.hpp"
 
-#include <netinet/tcp.h>
-
 #include <algorithm>
 #include <random>
 
@@ -382,7 +380,7 @@ void master_session::set_actions(std::vector<proto::action_info> actions) {
     set_action_list(std::make_shared<const std::vector<proto::action_info>>(std::move(actions)));
 }
 
-master_session::action_list master_session::actions() const {
+action_list master_session::actions() const {
     std::lock_guard lock(actions_mutex_);
     return actions_;
 }
@@ -620,8 +618,8 @@ void master_session::enqueue(frame f, bool binary) {
         return abort(disconnect_reason::slow_consumer);
     }
     // The write starts after the current handler, so the frames it queues (stream-open, data
-    // and stream-end of a call, say) leave in one batch, corked into one TCP send: on loopback
-    // and in VMs each send that reaches the peer costs more than the frames themselves.
+    // and stream-end of a call, say) leave in one batch, one send (batching_stream): on
+    // loopback and in VMs each send that reaches the peer costs more than the frames themselves.
     if (!writing_ && !flush_posted_) {
         flush_posted_ = true;
         net::post(ws_.get_executor(), [self = shared_from_this()] {
@@ -633,17 +631,9 @@ void master_session::enqueue(frame f, bool binary) {
     }
 }
 
-void master_session::set_cork(bool on) {
-    const int value = on ? 1 : 0;
-    // A failure only costs the batching: the frames still go out, one send each.
-    ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK,
-                 &value, sizeof value);
-    corked_ = on;
-}
-
 void master_session::do_write() {
-    if (!corked_ && queue_.size() > 1) {
-        set_cork(true);  // undone when the queue runs empty, which sends the batch
+    if (queue_.size() > 1) {
+        ws_.next_layer().hold();  // released when the queue runs empty, which sends the batch
     }
     writing_ = true;
     ws_.binary(queue_.front().binary);
@@ -673,8 +663,8 @@ void master_session::on_write(beast::error_code ec, std::size_t bytes) {
     if (!queue_.empty()) {
         return do_write();
     }
-    if (corked_) {
-        set_cork(false);
+    if (ws_.next_layer().holding()) {
+        ws_.next_layer().release(shared_from_this());
     }
     if (phase_ == phase::closing && pending_close_) {
         do_close();
@@ -727,6 +717,9 @@ void master_session::start_close(std::uint16_t code, std::string reason, disconn
 void master_session::do_close() {
     websocket::close_reason reason = *pending_close_;
     pending_close_.reset();
+    if (ws_.next_layer().holding()) {
+        ws_.next_layer().release(shared_from_this());  // the close waits for the peer's answer
+    }
     ws_.async_close(reason,
                     [self = shared_from_this()](beast::error_code ec) { self->finish(ec); });
 }
@@ -851,9 +844,7 @@ master_info master_session::info() const {
     out.name = name_;
     out.labels = labels_;
     out.remote = remote_;
-    if (auto list = actions()) {
-        out.actions = *list;
-    }
+    out.actions = actions();
     out.connected_at = connected_at_;
     out.authenticated_at = authenticated_at_;
     // last_seen is steady-clock; shown as wall-clock by its age.

@@ -16,6 +16,7 @@
 #include "center_stream.hpp"
 #include "disconnect_reason.hpp"
 #include "master_info.hpp"
+#include "regcenter/common/batching_stream.hpp"
 #include "regcenter/common/net.hpp"
 #include "regcenter/proto/data_frame.hpp"
 #include "regcenter/proto/messages.hpp"
@@ -128,7 +129,6 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void handle_authenticated(proto::message& m);
     void enqueue(frame f, bool binary = false);
     void do_write();
-    void set_cork(bool on);
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(std::uint16_t code, std::string reason, disconnect_reason why);
     void do_close();
@@ -138,7 +138,7 @@ class master_session : public std::enable_shared_from_this<master_session> {
     void on_pong();
     void release_read_buffer();
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<batching_stream> ws_;
     center_state& state_;
     // The message being read. Empty between messages: do_read waits for the next one with the
     // single byte below, so an idle session holds no read buffer.
@@ -158,7 +158,6 @@ class master_session : public std::enable_shared_from_this<master_session> {
     std::optional<clock::time_point> ping_sent_;  // the heartbeat ping awaiting its pong
     bool writing_ = false;       // an async_write is in flight (one writer per stream)
     bool flush_posted_ = false;  // a do_write is posted to gather this handler's frames
-    bool corked_ = false;        // TCP_CORK is on while a batch of frames is written
     bool finished_ = false;
     bool deregistered_ = false;
     std::optional<websocket::close_reason> pending_close_;
@@ -179,7 +178,6 @@ class master_session : public std::enable_shared_from_this<master_session> {
     // Replaced as a whole by the master's "actions" message and read by admin requests on other
     // threads: an immutable list behind a pointer that is swapped under a small lock. Null
     // until the master advertises (even an empty list): no stream is opened on it before.
-    using action_list = std::shared_ptr<const std::vector<proto::action_info>>;
     action_list actions() const;
     void set_action_list(action_list list);
     mutable std::mutex actions_mutex_;

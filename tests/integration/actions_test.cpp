@@ -39,9 +39,10 @@ TEST_F(actions_test, actions_from_auth_are_shown_and_replaced_by_updates) {
     expect_usable(client);  // the update has been processed once the pong is back
     ASSERT_TRUE(center_->master(id).has_value());
     const auto actions = center_->master(id)->actions;
-    ASSERT_EQ(actions.size(), 2u);
-    EXPECT_EQ(actions[0].name, "load");
-    EXPECT_EQ(actions[1].name, "cat");
+    ASSERT_TRUE(actions);
+    ASSERT_EQ(actions->size(), 2u);
+    EXPECT_EQ(actions->at(0).name, "load");
+    EXPECT_EQ(actions->at(1).name, "cat");
 }
 
 TEST_F(actions_test, an_invalid_action_list_changes_nothing) {
@@ -53,7 +54,7 @@ TEST_F(actions_test, an_invalid_action_list_changes_nothing) {
     const proto::message reply = client.read_message();
     ASSERT_TRUE(std::holds_alternative<proto::error>(reply));
     EXPECT_EQ(std::get<proto::error>(reply).code, "bad-request");
-    EXPECT_EQ(center_->master(id)->actions.at(0).name, "echo");
+    EXPECT_EQ(center_->master(id)->actions->at(0).name, "echo");
 }
 
 TEST_F(actions_test, masters_without_actions_show_an_empty_list) {

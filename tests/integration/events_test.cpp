@@ -300,7 +300,7 @@ TEST_F(events_test, resuming_with_since_gets_exactly_the_missed_events) {
     for (const auto& expected : *history) {
         ws_read r = second->read();
         ASSERT_EQ(r.what, ws_read::kind::text);
-        EXPECT_EQ(r.data, expected->json);  // the event's own text, byte for byte
+        EXPECT_EQ(r.data, expected->json());  // the event's own text, byte for byte
     }
     log().publish(event_type::tokens_changed, {{"n", 5}});
     EXPECT_EQ(num(next(*second), "index"), start + 6);  // nothing duplicated, nothing skipped
@@ -454,15 +454,15 @@ TEST_F(events_test, server_sent_events_carry_ids_types_and_resume_from_last_even
         ASSERT_TRUE(m);
         EXPECT_EQ(m->id, std::to_string(expected->index));
         EXPECT_EQ(m->event, "tokens-changed");
-        EXPECT_EQ(m->data, expected->json);
+        EXPECT_EQ(m->data, expected->json());
     }
     log().publish(event_type::tokens_changed, {{"n", 3}});  // 4, live
     const auto live = sse.next();
     ASSERT_TRUE(live);
     EXPECT_EQ(live->id, "4");
     // The exact wire form of one event.
-    EXPECT_NE(sse.raw().find("id: 4\nevent: tokens-changed\ndata: " + log().since(3)->at(0)->json +
-                             "\n\n"),
+    EXPECT_NE(sse.raw().find(
+                  "id: 4\nevent: tokens-changed\ndata: " + log().since(3)->at(0)->json() + "\n\n"),
               std::string::npos)
         << sse.raw();
 

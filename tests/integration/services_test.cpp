@@ -170,7 +170,7 @@ TEST_F(services_test, every_change_is_an_event_in_order) {
         seen.clear();
         const auto after = events.since(start);  // kept: the loop must not outlive it
         for (const auto& e : *after) {
-            const auto j = json::parse(e->json);
+            const auto j = json::parse(e->json());
             seen.push_back(e->type +
                            (j.as_object().contains("service")
                                 ? ":" + json::value_to<std::string>(j.at("service"))

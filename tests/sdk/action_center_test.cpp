@@ -53,8 +53,9 @@ class action_center_test : public sdk_center_test {
 TEST_F(action_center_test, the_center_lists_the_masters_actions) {
     const auto info = center_->master(id_);
     ASSERT_TRUE(info.has_value());
+    ASSERT_TRUE(info->actions);
     std::vector<std::string> names;
-    for (const auto& a : info->actions) {
+    for (const auto& a : *info->actions) {
         names.push_back(a.name);
     }
     EXPECT_EQ(names, (std::vector<std::string>{"args", "echo", "fail", "upper"}));
@@ -111,7 +112,7 @@ TEST_F(action_center_test, a_removed_action_is_no_longer_offered) {
     EXPECT_TRUE(master_->remove_action("upper"));
     EXPECT_TRUE(wait_for([&] {
         const auto m = center_->master(id_);
-        return m && m->actions.size() == 3;
+        return m && m->actions && m->actions->size() == 3;
     }));
     EXPECT_EQ(call("upper", "x").error_code, "unknown-action");
 }
@@ -148,7 +149,10 @@ TEST_F(action_center_test, the_admin_api_runs_sdk_actions) {
 TEST_F(action_center_test, a_master_that_goes_away_mid_call_is_reported_disconnected) {
     auto opened = std::make_shared<std::atomic<bool>>(false);
     master_->handle("hang", [opened](std::shared_ptr<action_stream>) { *opened = true; });
-    ASSERT_TRUE(wait_for([&] { return center_->master(id_)->actions.size() == 5; }));
+    ASSERT_TRUE(wait_for([&] {
+        const auto m = center_->master(id_);
+        return m && m->actions && m->actions->size() == 5;
+    }));
     auto pending =
         std::async(std::launch::async, [this] { return call("hang", "", nullptr, 30s); });
     ASSERT_TRUE(wait_for([&] { return opened->load(); }));  // the stream is open on the master

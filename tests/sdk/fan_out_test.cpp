@@ -53,8 +53,9 @@ class fan_out_test : public center_test {
         ASSERT_TRUE(wait_for([&] {
             auto list = center_->masters();
             return list.size() == fleet &&
-                   std::all_of(list.begin(), list.end(),
-                               [](const master_info& m) { return !m.actions.empty(); });
+                   std::all_of(list.begin(), list.end(), [](const master_info& m) {
+                       return m.actions && !m.actions->empty();
+                   });
         }));
     }
 

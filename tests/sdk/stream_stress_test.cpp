@@ -288,7 +288,7 @@ class stream_stress_test : public center_test {
         ASSERT_TRUE(r_.wait([&] { return r_.authenticated.size() == 1; }));
         ASSERT_TRUE(wait_for([&] {
             const auto all = center_->masters();
-            return all.size() == 1 && all[0].actions.size() == 4;
+            return all.size() == 1 && all[0].actions && all[0].actions->size() == 4;
         }));
         id_ = center_->masters().at(0).id;
     }

@@ -46,7 +46,7 @@ class sdk_center_test : public center_test {
         ASSERT_TRUE(r_.wait([&] { return r_.authenticated.size() == 1; }));
         ASSERT_TRUE(wait_for([&] {
             const auto list = center_->masters();
-            return list.size() == 1 && !list[0].actions.empty();
+            return list.size() == 1 && list[0].actions && !list[0].actions->empty();
         }));
         id_ = center_->masters().at(0).id;
     }

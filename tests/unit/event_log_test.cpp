@@ -21,7 +21,7 @@ TEST(event_log, indexes_count_up_and_since_returns_what_came_after) {
     ASSERT_TRUE(after1);
     ASSERT_EQ(after1->size(), 2u);
     EXPECT_EQ((*after1)[0]->index, 2u);
-    const auto whole = json::parse((*after1)[0]->json);
+    const auto whole = json::parse((*after1)[0]->json());
     EXPECT_EQ(whole.at("type"), "service-registered");
     EXPECT_EQ(whole.at("service"), "http");
     EXPECT_EQ(whole.at("index").as_int64(), 2);
