@@ -1,5 +1,7 @@
 #include "nats_fleet.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <charconv>
@@ -24,9 +26,11 @@ struct nats_fleet::session {
     tcp::socket socket;
     net::steady_timer timer;  ///< the connect timeout, then the wait before a reconnection
     bool counted = false;     ///< its first connection has been counted ready
-    std::string in;           ///< received bytes; parsed from `parsed` on
-    std::size_t parsed = 0;   ///< bytes of `in` already handled
-    std::string out;          ///< answers gathered while parsing one read, written at once
+    std::size_t readies = 0;  ///< connections of this session that got ready
+    std::size_t readies_at_mark = 0;
+    std::string in;          ///< received bytes; parsed from `parsed` on
+    std::size_t parsed = 0;  ///< bytes of `in` already handled
+    std::string out;         ///< answers gathered while parsing one read, written at once
     bool ready = false;
     payload::sink sink;                ///< the stream this master receives, if any
     std::uint64_t unacknowledged = 0;  ///< stream bytes not yet acknowledged
@@ -118,9 +122,10 @@ bool nats_fleet::parse(session& s) {
         } else if (line.starts_with("PONG") && !s.ready) {
             s.ready = true;
             s.timer.cancel();  // the connect timeout
-            ++counts_.ready;
-            if (!s.counted) {  // reconnections count as ready, not as in flight
+            ++s.readies;
+            if (!s.counted) {  // the connect phase counts each session once
                 s.counted = true;
+                ++counts_.ready;
                 --counts_.in_flight;
             }
         } else if (line.starts_with("-ERR")) {
@@ -184,7 +189,9 @@ net::awaitable<bool> nats_fleet::serve_connection(std::shared_ptr<session> s, st
 }
 
 net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::size_t index) {
-    if (!co_await serve_connection(s, index)) {
+    // Without reconnection a failed first connection is final; with it, the first connection
+    // is retried like any other, as an SDK master keeps trying until it is in.
+    if (!co_await serve_connection(s, index) && !reconnect_) {
         ++counts_.failed;
         --counts_.in_flight;
         co_return;
@@ -215,6 +222,18 @@ connect_result nats_fleet::connect(std::size_t count, std::size_t parallel,
                                    std::chrono::seconds limit) {
     return start_sessions(ioc_, sessions_, counts_, count, parallel, limit,
                           [this](auto s, std::size_t index) { return run_session(s, index); });
+}
+
+void nats_fleet::mark() {
+    for (auto& s : sessions_) {
+        s->readies_at_mark = s->readies;
+    }
+}
+
+std::size_t nats_fleet::back_since_mark() const {
+    return static_cast<std::size_t>(
+        std::count_if(sessions_.begin(), sessions_.end(),
+                      [](const auto& s) { return s->readies > s->readies_at_mark; }));
 }
 
 void nats_fleet::hold(std::chrono::milliseconds d) {

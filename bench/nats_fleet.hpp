@@ -37,8 +37,11 @@ class nats_fleet {
     /// of ending; for the reconnect storm.
     void reconnect_after_loss(bool on) { reconnect_ = on; }
 
-    /// Connections that completed the handshake so far, first ones and reconnections alike.
-    std::size_t authentications() const { return counts_.ready; }
+    /// Remembers how often each session has been ready so far; back_since_mark() then counts
+    /// the sessions that got ready again since, each once however often it reconnected (a
+    /// count of handshakes would let one master's two reconnections hide another's absence).
+    void mark();
+    std::size_t back_since_mark() const;
 
     static constexpr std::string_view stream_reply_prefix = "_S.";
     void drop_all();

@@ -28,7 +28,12 @@ bool connects(std::uint16_t port) {
 
 }  // namespace
 
-int spawn(std::vector<std::string> argv, const posix_spawn_file_actions_t& actions) {
+int spawn(std::vector<std::string> argv, posix_spawn_file_actions_t& actions) {
+    // The child gets stdin, stdout and stderr only. Asio's sockets are not close-on-exec, so a
+    // server restarted under a fleet would otherwise inherit every one of the fleet's sockets:
+    // a restarted nats-server held the 10,000 dead connections of the storm's fleet and ran
+    // out of files before the last masters were back.
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
     std::vector<char*> args;
     for (auto& a : argv) {
         args.push_back(a.data());

@@ -34,8 +34,9 @@ class server_process {
     int pid_ = -1;
 };
 
-/// posix_spawnp of `argv` with `actions`; returns the pid or throws std::runtime_error.
-int spawn(std::vector<std::string> argv, const posix_spawn_file_actions_t& actions);
+/// posix_spawnp of `argv` with `actions`, after which the child has only descriptors 0-2;
+/// returns the pid or throws std::runtime_error.
+int spawn(std::vector<std::string> argv, posix_spawn_file_actions_t& actions);
 
 /// 127.0.0.1:`port` as a socket address, for the plain POSIX sockets of the bench.
 struct sockaddr_in loopback_address(std::uint16_t port);

@@ -158,11 +158,11 @@ void storm_workload(const bench_run& b) {
                 nats_fleet fleet(server.endpoint());
                 fleet.reconnect_after_loss(true);
                 connect_all(fleet, n);
-                const std::size_t before = fleet.authentications();
+                fleet.mark();
                 server.process->kill_now();
                 server = start_nats_server(b.o, b.server_cpu, tag + "-restarted", server.port);
                 measure_return(
-                    server, n, [&] { return fleet.authentications() - before; },
+                    server, n, [&] { return fleet.back_since_mark(); },
                     [&](auto d) { fleet.hold(d); }, time, cpu, rss);
             } catch (const std::exception& e) {
                 std::cerr << "regcenter-bench: nats " << tag << ": " << e.what() << "\n";

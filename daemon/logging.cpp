@@ -75,6 +75,9 @@ void format_record(const bl::record_view& rec, bl::formatting_ostream& out) {
     if (fields) {
         out << fields->text;
     }
+    // The newline is part of the record, so the backend writes each line with one write(2)
+    // (its own inserted newline would be a second one on the unbuffered stderr).
+    out << '\n';
 }
 
 bl::sources::severity_logger_mt<level>& logger() {
