@@ -25,7 +25,6 @@ struct nats_fleet::session {
     explicit session(net::io_context& ioc) : socket(ioc), timer(ioc) {}
     tcp::socket socket;
     net::steady_timer timer;  ///< the connect timeout, then the wait before a reconnection
-    bool counted = false;     ///< its first connection has been counted ready
     std::size_t readies = 0;  ///< connections of this session that got ready
     std::size_t readies_at_mark = 0;
     std::string in;          ///< received bytes; parsed from `parsed` on
@@ -121,10 +120,8 @@ bool nats_fleet::parse(session& s) {
             s.out += "PONG\r\n";
         } else if (line.starts_with("PONG") && !s.ready) {
             s.ready = true;
-            s.timer.cancel();  // the connect timeout
-            ++s.readies;
-            if (!s.counted) {  // the connect phase counts each session once
-                s.counted = true;
+            s.timer.cancel();        // the connect timeout
+            if (s.readies++ == 0) {  // the connect phase counts each session once
                 ++counts_.ready;
                 --counts_.in_flight;
             }

@@ -45,12 +45,14 @@ json::object master_to_json(const master_info& m) {
         labels[k] = v;
     }
     json::array actions;
-    for (const auto& a : m.actions ? *m.actions : std::vector<proto::action_info>{}) {
-        json::object entry{{"name", a.name}, {"description", a.description}};
-        if (a.args_schema) {
-            entry["args_schema"] = *a.args_schema;
+    if (m.actions) {
+        for (const auto& a : *m.actions) {
+            json::object entry{{"name", a.name}, {"description", a.description}};
+            if (a.args_schema) {
+                entry["args_schema"] = *a.args_schema;
+            }
+            actions.push_back(std::move(entry));
         }
-        actions.push_back(std::move(entry));
     }
     return {{"id", m.id},
             {"name", m.name},

@@ -36,6 +36,8 @@ class batching_stream {
     /// long the owner holds).
     static constexpr std::size_t max_held = 64 * 1024;
 
+    /// A batch's buffer starts at this: a call's three frames fit without growing it, and a
+    /// request below 1 KiB is served from malloc's small bins without consolidating.
     static constexpr std::size_t first_batch_capacity = 512;
 
     explicit batching_stream(beast::tcp_stream&& next) : next_(std::move(next)) {}
@@ -106,8 +108,6 @@ class batching_stream {
         const std::size_t size = net::buffer_size(buffers);
         if (holding_ && size <= max_held_write && held_.size() + size <= max_held) {
             if (held_.empty()) {
-                // A call's three frames fit without growing it; below 1 KiB, a request malloc
-                // serves from its small bins without consolidating.
                 held_.reserve(first_batch_capacity);
             }
             const std::size_t at = held_.size();
