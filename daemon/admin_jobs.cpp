@@ -25,14 +25,14 @@ json::object summary_to_json(const job_summary& s) {
 json::object result_to_json(const job_result& r) {
     json::object out{{"master", r.master},
                      {"name", r.name},
-                     {"status", r.status},
+                     {"status", to_string(r.status)},
                      {"duration_ms", r.duration.count()},
                      {"output_bytes", r.output_bytes}};
     if (!r.output.empty()) {
         put_output(out, r.output);
     }
-    if (!r.error_code.empty()) {
-        out["error"] = json::object{{"code", r.error_code}, {"message", r.error_message}};
+    if (r.error) {
+        out["error"] = json::object{{"code", r.error->code}, {"message", r.error->message}};
     }
     return out;
 }

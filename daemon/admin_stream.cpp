@@ -334,16 +334,16 @@ void admin_stream_session::on_stream_finished(const stream_outcome& outcome) {
     }
     stream_finished_ = true;
     job_result result;
-    result.status = call_status(outcome);
+    result.status = job_status_from(call_status(outcome));
     result.output_bytes = bytes_out_;
     if (!outcome.ok) {
-        result.error_code = outcome.code;
-        result.error_message = outcome.message;
+        job_error error{outcome.code, outcome.message};
         if (outcome.code == "closed" && !input_error_.empty()) {
-            result.error_message = input_error_;
+            error.message = input_error_;
         } else if (outcome.code == "closed" && gone_) {
-            result.error_message = "the operator closed the stream";
+            error.message = "the operator closed the stream";
         }
+        result.error = std::make_shared<const job_error>(std::move(error));
     }
     result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started_);
@@ -353,7 +353,7 @@ void admin_stream_session::on_stream_finished(const stream_outcome& outcome) {
                    {"SESSION_ID", master_},
                    {"ACTION", action_},
                    {"EVENT", "job-finished"},
-                   {"STATUS", result.status},
+                   {"STATUS", to_string(result.status)},
                    {"BYTES_IN", std::to_string(bytes_in_)},
                    {"BYTES_OUT", std::to_string(bytes_out_)},
                    {"DURATION_MS", std::to_string(result.duration.count())}});

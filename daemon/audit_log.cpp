@@ -211,7 +211,7 @@ json::object audit_job_entry(const job_record& job) {
     if (job.results.empty()) {
         status = "no-targets";
     } else if (job.results.size() == 1) {
-        status = job.results.front().status;
+        status = to_string(job.results.front().status);
     } else if (job.summary.ok == job.results.size()) {
         status = "ok";
     } else {

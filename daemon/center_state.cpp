@@ -14,6 +14,8 @@
 namespace regcenter {
 namespace {
 using clock = deadline_queue::clock;
+// A job this large leaves enough freed heap behind to be worth giving back (memory_release).
+constexpr std::size_t large_job_targets = 100;
 }  // namespace
 
 center_state::center_state(center_options options)
@@ -45,6 +47,10 @@ center_state::center_state(center_options options)
           events_.publish(type, std::move(data));
           if (job.done) {
               audit_.record(audit_job_entry(job));  // one entry per job, when it finished
+              // Its calls' frames and buffers, and soon its answer, are freed: many of them.
+              if (job.results.size() >= large_job_targets) {
+                  memory_.request();
+              }
           }
       }) {}
 

@@ -20,6 +20,7 @@
 #include "event_log.hpp"
 #include "job_store.hpp"
 #include "master_info.hpp"
+#include "memory_release.hpp"
 #include "regcenter/common/net.hpp"
 #include "registry.hpp"
 #include "service_index.hpp"
@@ -42,6 +43,7 @@ class center_state {
     event_log& events() { return events_; }
     audit_log& audit() { return audit_; }
     center_metrics& metrics() { return metrics_; }
+    memory_release& memory() { return memory_; }
 
     std::string admin_token() const;
     void set_admin_token(std::string token);
@@ -137,6 +139,7 @@ class center_state {
     // that thread skip the scheduler's lock.
     net::io_context ioc_{options_.threads <= 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
     std::unique_ptr<net::steady_timer> sweep_timer_;
+    memory_release memory_{ioc_};  // after ioc_: its timer goes before the context
 };
 
 }  // namespace regcenter

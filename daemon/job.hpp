@@ -4,25 +4,44 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/value.hpp>
 
 namespace regcenter {
 
-/// One targeted master's part of a job.
+/// How one target's part of a job ended; `pending` until it does. `not_found` is for
+/// single-master calls only: a fan-out reports a vanished master as `disconnected`.
+enum class job_status : std::uint8_t { pending, ok, error, timeout, disconnected, not_found };
+
+/// The status as the admin API and the audit log spell it: "pending", "ok", "error",
+/// "timeout", "disconnected", "not-found".
+std::string_view to_string(job_status status);
+
+/// The inverse of to_string; any other word is `error`.
+job_status job_status_from(std::string_view word);
+
+/// Why a target did not finish ok: a stream-error code (proto-spec/actions.md) and a message.
+struct job_error {
+    std::string code;
+    std::string message;
+};
+
+/// One targeted master's part of a job. The history keeps up to 100,000 of these, so the
+/// common case (ok, small output) stays small: the status is a byte and the error details,
+/// shared and immutable, are only there for the targets that failed.
 struct job_result {
     std::string master;  ///< session id
     std::string name;    ///< master name ("" for an id that named no connected master)
-    /// "pending" until it finishes; then "ok", "error", "timeout" or "disconnected" (and, for
-    /// single-master calls only, "not-found").
-    std::string status = "pending";
     std::string output;
+    std::shared_ptr<const job_error> error;  ///< null when the target finished ok or is pending
     std::size_t output_bytes = 0;  ///< stays when the output itself is dropped from history
-    std::string error_code;
-    std::string error_message;
     std::chrono::milliseconds duration{0};
+    job_status status = job_status::pending;
 };
 
 /// A master the selector matched that was not targeted, and why.

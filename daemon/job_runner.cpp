@@ -44,11 +44,13 @@ std::optional<std::unordered_set<std::string>> hosts(center_state& state,
 
 job_result to_job_result(call_result r) {
     job_result out;
-    out.status = std::move(r.status);
+    out.status = job_status_from(r.status);
     out.output_bytes = r.output.size();
     out.output = std::move(r.output);
-    out.error_code = std::move(r.error_code);
-    out.error_message = std::move(r.error_message);
+    if (!r.error_code.empty()) {
+        out.error = std::make_shared<const job_error>(
+            job_error{std::move(r.error_code), std::move(r.error_message)});
+    }
     out.duration = r.duration;
     return out;
 }
@@ -61,7 +63,9 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
         return std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end();
     };
     const auto hosting = hosts(state, selector);
-    for (const master_info& m : state.master_list()) {
+    const std::vector<master_info> masters = state.master_list();
+    plan.targets.reserve(masters.size() + selector.ids.size());
+    for (const master_info& m : masters) {
         if (!selector.matches(m) || (hosting && !hosting->contains(m.id))) {
             if (named(m.id)) {
                 // Asked for by id but ruled out by name or labels: said, not silently dropped.
@@ -90,6 +94,8 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
             seen_ids.push_back(id);  // an id listed twice is one target
         }
     }
+    // The targets become the job's results, which the history keeps: no spare capacity.
+    plan.targets.shrink_to_fit();
     return plan;
 }
 

@@ -13,18 +13,20 @@ void job_store::notify(const char* type, const job_record& job) const {
 }
 
 std::string job_store::start(job_record record) {
-    auto job = std::make_shared<job_record>(std::move(record));
-    job->started_at = std::chrono::system_clock::now();
-    job->targets = job->results.size();
+    auto job = std::make_shared<stored_job>();
+    job->record = std::move(record);
+    job_record& r = job->record;
+    r.started_at = std::chrono::system_clock::now();
+    r.targets = r.results.size();
     job_record started;
     {
         std::lock_guard lock(mutex_);
         do {
-            job->id = random_hex_id(8);
-        } while (jobs_.contains(job->id));
-        jobs_.emplace(job->id, job);
+            r.id = random_hex_id(8);
+        } while (jobs_.contains(r.id));
+        jobs_.emplace(r.id, job);
         order_.push_back(job);
-        started = brief(*job);
+        started = brief(r);
     }
     notify("job-started", started);
     return started.id;
@@ -47,35 +49,46 @@ bool job_store::record_locked(const std::string& id, std::size_t index, job_resu
                               job_record& finished) {
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(id);
-    if (it == jobs_.end() || index >= it->second->results.size()) {
+    if (it == jobs_.end() || index >= it->second->record.results.size()) {
         return false;
     }
-    job_record& job = *it->second;
+    stored_job& stored = *it->second;
+    job_record& job = stored.record;
     job_result& slot = job.results[index];
-    if (slot.status != "pending") {
+    if (slot.status != job_status::pending) {
         return false;  // exactly one status per target
     }
     outcome.master = std::move(slot.master);
     outcome.name = std::move(slot.name);
     slot = std::move(outcome);
-    if (slot.status == "ok") {
-        ++job.summary.ok;
-    } else if (slot.status == "timeout") {
-        ++job.summary.timeout;
-    } else if (slot.status == "disconnected" || slot.status == "not-found") {
-        ++job.summary.disconnected;
-    } else {
-        ++job.summary.error;
+    switch (slot.status) {
+        case job_status::ok:
+            ++job.summary.ok;
+            break;
+        case job_status::timeout:
+            ++job.summary.timeout;
+            break;
+        case job_status::disconnected:
+        case job_status::not_found:
+            ++job.summary.disconnected;
+            break;
+        default:
+            ++job.summary.error;
+            break;
     }
     if (++job.finished_targets < job.results.size()) {
         return false;
     }
-    job.done = true;
-    job.finished_at = std::chrono::system_clock::now();
-    job.duration =
-        std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
+    // The caller gets the results themselves; the history keeps them packed.
+    std::vector<job_result> results = std::move(job.results);
+    job.results.clear();
+    job.results.shrink_to_fit();
+    finish_locked(stored);
+    stored.packed = packed_results(results);
+    finished_output_ += stored.packed.output_size();
     finished = job;  // before trimming may drop it
-    finish_locked(job);
+    finished.results = std::move(results);
+    trim_locked();
     return true;
 }
 
@@ -89,11 +102,15 @@ std::optional<job_record> job_store::finish(const std::string& id) {
             return std::nullopt;
         }
         auto job = it->second;  // trimming may drop it from the map
-        if (!job->done) {
+        if (!job->record.done) {
             finish_locked(*job);
+            job->packed = packed_results(job->record.results);
+            finished_output_ += job->packed.output_size();
+            job->record.results.clear();
+            trim_locked();
             finished_now = true;
         }
-        out = *job;
+        out = whole(*job);
     }
     if (finished_now) {
         notify("job-finished", *out);
@@ -101,51 +118,42 @@ std::optional<job_record> job_store::finish(const std::string& id) {
     return out;
 }
 
-void job_store::finish_locked(job_record& job) {
-    if (!job.done) {
-        job.done = true;
-        job.finished_at = std::chrono::system_clock::now();
-        job.duration =
-            std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
-    }
+void job_store::finish_locked(stored_job& stored) {
+    job_record& job = stored.record;
+    job.done = true;
+    job.finished_at = std::chrono::system_clock::now();
+    job.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
     ++finished_jobs_;
-    finished_results_ += job.results.size();
-    for (const auto& r : job.results) {
-        finished_output_ += r.output.size();
-    }
-    trim_locked();
+    finished_results_ += job.targets;
 }
 
 void job_store::trim_locked() {
     // Whole jobs first, while there are too many or they hold too many results.
     for (auto it = order_.begin(); it != order_.end() && (finished_jobs_ > limits_.jobs ||
                                                           finished_results_ > limits_.results);) {
-        job_record& job = **it;
-        if (!job.done) {
+        stored_job& job = **it;
+        if (!job.record.done) {
             ++it;
             continue;
         }
         --finished_jobs_;
-        finished_results_ -= job.results.size();
-        for (const auto& r : job.results) {
-            finished_output_ -= r.output.size();
-        }
-        jobs_.erase(job.id);
+        finished_results_ -= job.record.targets;
+        finished_output_ -= job.packed.output_size();
+        jobs_.erase(job.record.id);
         it = order_.erase(it);
     }
     // Then outputs, keeping the statuses and sizes; recently finished jobs keep theirs.
     const auto grace_start = std::chrono::system_clock::now() - limits_.output_grace;
     for (auto it = order_.begin(); it != order_.end() && finished_output_ > limits_.output_bytes;
          ++it) {
-        job_record& job = **it;
-        if (!job.done || job.outputs_dropped || job.finished_at > grace_start) {
+        stored_job& job = **it;
+        if (!job.record.done || job.record.outputs_dropped ||
+            job.record.finished_at > grace_start) {
             continue;
         }
-        for (auto& r : job.results) {
-            finished_output_ -= r.output.size();
-            std::string().swap(r.output);
-        }
-        job.outputs_dropped = true;
+        finished_output_ -= job.packed.drop_outputs();
+        job.record.outputs_dropped = true;
     }
 }
 
@@ -155,7 +163,15 @@ std::optional<job_record> job_store::find(const std::string& id, bool with_resul
     if (it == jobs_.end()) {
         return std::nullopt;
     }
-    return with_results ? *it->second : brief(*it->second);
+    return with_results ? whole(*it->second) : brief(it->second->record);
+}
+
+job_record job_store::whole(const stored_job& job) {
+    job_record out = job.record;
+    if (out.done) {
+        out.results = job.packed.unpack();
+    }
+    return out;
 }
 
 job_record job_store::brief(const job_record& job) {
@@ -179,7 +195,7 @@ std::vector<job_record> job_store::recent(std::size_t limit) const {
     std::vector<job_record> out;
     std::lock_guard lock(mutex_);
     for (auto it = order_.rbegin(); it != order_.rend() && out.size() < limit; ++it) {
-        out.push_back(brief(**it));
+        out.push_back(brief((*it)->record));
     }
     return out;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "job.hpp"
+#include "packed_results.hpp"
 
 namespace regcenter {
 
@@ -63,19 +64,27 @@ class job_store {
     std::size_t running() const;
 
   private:
+    // A job as the store keeps it: whole while it runs; once finished, its results packed
+    // (packed_results.hpp says why) and record.results empty.
+    struct stored_job {
+        job_record record;
+        packed_results packed;
+    };
+
     bool record_locked(const std::string& id, std::size_t index, job_result outcome,
                        job_record& finished);
-    void finish_locked(job_record& job);
+    void finish_locked(stored_job& job);
     void trim_locked();
     static job_record brief(const job_record& job);
+    static job_record whole(const stored_job& job);
 
     void notify(const char* type, const job_record& job) const;
 
     const job_history_limits limits_;
     const observer on_change_;
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<job_record>> jobs_;
-    std::deque<std::shared_ptr<job_record>> order_;  // by start, oldest first
+    std::unordered_map<std::string, std::shared_ptr<stored_job>> jobs_;
+    std::deque<std::shared_ptr<stored_job>> order_;  // by start, oldest first
     std::size_t finished_jobs_ = 0;
     std::size_t finished_results_ = 0;
     std::size_t finished_output_ = 0;

@@ -138,12 +138,13 @@ TEST_F(fan_out_test, every_master_gets_exactly_one_status_and_the_summary_matche
     std::map<std::string, int> statuses;
     std::set<std::string> masters;
     for (const auto& r : job.results) {
-        ++statuses[r.status];
+        ++statuses[std::string(to_string(r.status))];
         masters.insert(r.master);
         if (r.name.starts_with("doomed")) {
-            EXPECT_EQ(r.status, "disconnected") << r.name;
-            EXPECT_EQ(r.error_code, "master-disconnected");
-        } else if (r.status == "ok") {
+            EXPECT_EQ(r.status, job_status::disconnected) << r.name;
+            ASSERT_TRUE(r.error);
+            EXPECT_EQ(r.error->code, "master-disconnected");
+        } else if (r.status == job_status::ok) {
             EXPECT_EQ(r.output, "done by " + r.name);  // no cross-talk between masters
             EXPECT_LT(r.duration, request.timeout) << "an answering master was held up";
         }
@@ -161,8 +162,9 @@ TEST_F(fan_out_test, every_master_gets_exactly_one_status_and_the_summary_matche
     EXPECT_LT(job.duration, request.timeout + 5s);
 
     for (const auto& r : job.results) {
-        if (r.status == "error") {
-            EXPECT_NE(r.error_message.find("refuses"), std::string::npos) << r.error_message;
+        if (r.status == job_status::error) {
+            ASSERT_TRUE(r.error);
+            EXPECT_NE(r.error->message.find("refuses"), std::string::npos) << r.error->message;
         }
     }
 }

@@ -158,7 +158,7 @@ TEST(audit_entry, a_finished_fan_out) {
     for (const char* status : {"ok", "timeout"}) {
         job_result r;
         r.master = std::string("m-") + status;
-        r.status = status;
+        r.status = job_status_from(status);
         r.output = "output is never audited";
         job.results.push_back(r);
     }
@@ -191,7 +191,7 @@ TEST(audit_entry, a_call_started_in_process_has_no_request_and_its_own_status) {
     job.done = true;
     job_result r;
     r.master = "m1";
-    r.status = "error";
+    r.status = job_status::error;
     job.results.push_back(r);
     job.summary.error = 1;
     const json::object e = audit_job_entry(job);

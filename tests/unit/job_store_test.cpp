@@ -19,9 +19,9 @@ job_record job_with(std::size_t targets, std::string kind = "fan-out") {
     return r;
 }
 
-job_result outcome(std::string status, std::string output = {}) {
+job_result outcome(std::string_view status, std::string output = {}) {
     job_result r;
-    r.status = std::move(status);
+    r.status = job_status_from(status);
     r.output_bytes = output.size();
     r.output = std::move(output);
     return r;
@@ -40,7 +40,7 @@ TEST(job_store, each_target_gets_exactly_one_status_and_the_summary_counts_them)
     ASSERT_TRUE(running);
     EXPECT_FALSE(running->done);
     EXPECT_EQ(running->finished_targets, 3u);
-    EXPECT_EQ(running->results[3].status, "pending");
+    EXPECT_EQ(running->results[3].status, job_status::pending);
     EXPECT_EQ(store.running(), 1u);
 
     job_record finished;
@@ -109,7 +109,7 @@ TEST(job_store, outputs_over_the_budget_are_dropped_oldest_first_keeping_statuse
     EXPECT_TRUE(old->outputs_dropped);
     EXPECT_EQ(old->results[0].output, "");
     EXPECT_EQ(old->results[0].output_bytes, 60u);  // the size stays
-    EXPECT_EQ(old->results[0].status, "ok");
+    EXPECT_EQ(old->results[0].status, job_status::ok);
     const auto fresh = store.find(b);
     ASSERT_TRUE(fresh);
     EXPECT_FALSE(fresh->outputs_dropped);
@@ -151,6 +151,15 @@ TEST(job_store, a_brief_copy_has_the_progress_without_results) {
     EXPECT_EQ(brief->targets, 3u);
     EXPECT_EQ(brief->finished_targets, 1u);
     EXPECT_EQ(brief->summary.ok, 1u);
+}
+
+TEST(job_status, every_status_reads_back_from_its_word_and_unknown_words_are_errors) {
+    for (job_status s : {job_status::pending, job_status::ok, job_status::error,
+                         job_status::timeout, job_status::disconnected, job_status::not_found}) {
+        EXPECT_EQ(job_status_from(to_string(s)), s) << to_string(s);
+    }
+    EXPECT_EQ(to_string(job_status::not_found), "not-found");
+    EXPECT_EQ(job_status_from("exploded"), job_status::error);
 }
 
 }  // namespace
