@@ -483,6 +483,11 @@ void master_session::pump_streams() {
 
 void master_session::finish_stream(center_stream& s, stream_outcome outcome) {
     streams_.erase(s.id_);
+    if (streams_.empty()) {
+        // An empty map without buckets allocates nothing. Kept, the bucket array of each
+        // session's first call would sit for good among a fan-out's freed buffers.
+        decltype(streams_)().swap(streams_);
+    }
     s.finish(std::move(outcome));
 }
 

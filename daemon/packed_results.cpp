@@ -37,7 +37,8 @@ packed_results::packed_results(const std::vector<job_result>& results) {
             text_.append(piece_text[p].substr(0, e.length[p]));
         }
         e.output_bytes = r.output_bytes;
-        e.duration_ms = r.duration.count();
+        e.duration_ms = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+            r.duration.count(), 0, std::numeric_limits<std::uint32_t>::max()));
         e.status = r.status;
         e.has_error = r.error != nullptr;
         output_size_ += e.length[output];

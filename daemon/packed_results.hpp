@@ -35,12 +35,12 @@ class packed_results {
     // Lengths, in this order, of the pieces of one result in text_.
     enum piece : std::uint8_t { master, name, output, error_code, error_message, pieces };
     struct entry {
-        std::uint32_t length[pieces];
         std::uint64_t output_bytes;
-        std::int64_t duration_ms;
+        std::uint32_t length[pieces];
+        std::uint32_t duration_ms;  // clamped: 49 days
         job_status status;
         bool has_error;
-    };
+    };  // 40 bytes
 
     std::string text_;
     std::vector<entry> entries_;
