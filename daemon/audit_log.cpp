@@ -61,6 +61,18 @@ std::string error_text(int error) {
 
 }  // namespace
 
+std::string audit_log::file_line(const json::object& entry) {
+    // {"at":"...", then the entry's members: the entry is serialized once, not copied first.
+    std::string text = "{\"at\":\"" + format_rfc3339(std::chrono::system_clock::now()) + '"';
+    const std::string members = json::serialize(entry);  // "{...}"
+    if (members.size() > 2) {
+        text += ',';
+    }
+    text.append(members, 1);
+    text += '\n';
+    return text;
+}
+
 audit_log::audit_log(std::string path) {
     reopen(std::move(path));
 }
@@ -107,15 +119,6 @@ void audit_log::reopen(std::string path) {
 }
 
 void audit_log::record(const json::object& entry) {
-    json::object line;
-    line.reserve(entry.size() + 1);
-    line["at"] = format_rfc3339(std::chrono::system_clock::now());
-    for (const auto& member : entry) {
-        line.emplace(member.key(), member.value());
-    }
-    std::string text = json::serialize(line);
-    text += '\n';
-
     std::string problem;
     std::string where;
     bool wrote = false;
@@ -123,6 +126,7 @@ void audit_log::record(const json::object& entry) {
         std::lock_guard lock(mutex_);
         where = path_;
         if (!path_.empty() && open_locked(problem)) {
+            const std::string text = file_line(entry);
             std::size_t done = 0;
             while (done < text.size()) {
                 const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);

@@ -38,6 +38,8 @@ class audit_log {
     std::uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
 
   private:
+    /// The file's line for `entry`: built only when there is a file to write it to.
+    static std::string file_line(const boost::json::object& entry);
     bool open_locked(std::string& problem);
     void close_locked();
 

@@ -28,31 +28,31 @@ center_state::center_state(center_options options)
                                      std::max(options_.auth_timeout, options_.heartbeat_timeout))),
       events_(options_.event_history),
       audit_(options_.audit_file),
-      jobs_(job_history_limits{.jobs = options_.job_history}, [this](const char* type,
-                                                                     const job_record& job) {
-          boost::json::object data{{"job", job.id},
-                                   {"kind", job.kind},
-                                   {"action", job.action},
-                                   {"targets", job.targets}};
-          if (job.done) {
-              metrics_.job_finished(job);
-              data["summary"] = boost::json::object{{"ok", job.summary.ok},
-                                                    {"error", job.summary.error},
-                                                    {"timeout", job.summary.timeout},
-                                                    {"disconnected", job.summary.disconnected}};
-          } else {
-              metrics_.job_started(job);
-              data["started_by"] = job.started_by;
-          }
-          events_.publish(type, std::move(data));
-          if (job.done) {
-              audit_.record(audit_job_entry(job));  // one entry per job, when it finished
-              // Its calls' frames and buffers, and soon its answer, are freed: many of them.
-              if (job.results.size() >= large_job_targets) {
-                  memory_.request();
-              }
-          }
-      }) {}
+      jobs_(job_history_limits{.jobs = options_.job_history},
+            [this](const char* type, const job_record& job) { on_job_change(type, job); }) {}
+
+void center_state::on_job_change(const char* type, const job_record& job) {
+    boost::json::object data{
+        {"job", job.id}, {"kind", job.kind}, {"action", job.action}, {"targets", job.targets}};
+    if (job.done) {
+        metrics_.job_finished(job);
+        data["summary"] = boost::json::object{{"ok", job.summary.ok},
+                                              {"error", job.summary.error},
+                                              {"timeout", job.summary.timeout},
+                                              {"disconnected", job.summary.disconnected}};
+    } else {
+        metrics_.job_started(job);
+        data["started_by"] = job.started_by;
+    }
+    events_.publish(type, std::move(data));
+    if (job.done) {
+        audit_.record(audit_job_entry(job));  // one entry per job, when it finished
+        // Its calls' frames and buffers, and soon its answer, are freed: many of them.
+        if (job.results.size() >= large_job_targets) {
+            memory_.request();
+        }
+    }
+}
 
 std::string center_state::admin_token() const {
     std::lock_guard lock(admin_token_mutex_);

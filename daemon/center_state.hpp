@@ -109,6 +109,9 @@ class center_state {
     void check_heartbeat(const std::shared_ptr<master_session>& session,
                          deadline_queue::clock::time_point now);
 
+    /// The job store's observer: counts jobs, publishes their events and audits finished ones.
+    void on_job_change(const char* type, const job_record& job);
+
     center_options options_;
     // Early, so it outlives everything that counts into it.
     center_metrics metrics_{*this};

@@ -35,4 +35,21 @@ job_status job_status_from(std::string_view word) {
     return job_status::error;
 }
 
+job_record job_brief(const job_record& job) {
+    job_record out;
+    out.id = job.id;
+    out.kind = job.kind;
+    out.action = job.action;
+    out.started_by = job.started_by;
+    out.started_at = job.started_at;
+    out.finished_at = job.finished_at;
+    out.duration = job.duration;
+    out.done = job.done;
+    out.outputs_dropped = job.outputs_dropped;
+    out.targets = job.targets;
+    out.finished_targets = job.finished_targets;
+    out.summary = job.summary;
+    return out;
+}
+
 }  // namespace regcenter

@@ -85,4 +85,8 @@ struct job_record {
     job_summary summary;
 };
 
+/// The job without its results, args, selector and skips: what progress polling, job lists
+/// and job events need.
+job_record job_brief(const job_record& job);
+
 }  // namespace regcenter

@@ -26,7 +26,7 @@ std::string job_store::start(job_record record) {
         } while (jobs_.contains(r.id));
         jobs_.emplace(r.id, job);
         order_.push_back(job);
-        started = brief(r);
+        started = job_brief(r);
     }
     notify("job-started", started);
     return started.id;
@@ -163,7 +163,7 @@ std::optional<job_record> job_store::find(const std::string& id, bool with_resul
     if (it == jobs_.end()) {
         return std::nullopt;
     }
-    return with_results ? whole(*it->second) : brief(it->second->record);
+    return with_results ? whole(*it->second) : job_brief(it->second->record);
 }
 
 job_record job_store::whole(const stored_job& job) {
@@ -174,28 +174,11 @@ job_record job_store::whole(const stored_job& job) {
     return out;
 }
 
-job_record job_store::brief(const job_record& job) {
-    job_record out;
-    out.id = job.id;
-    out.kind = job.kind;
-    out.action = job.action;
-    out.started_by = job.started_by;
-    out.started_at = job.started_at;
-    out.finished_at = job.finished_at;
-    out.duration = job.duration;
-    out.done = job.done;
-    out.outputs_dropped = job.outputs_dropped;
-    out.targets = job.targets;
-    out.finished_targets = job.finished_targets;
-    out.summary = job.summary;
-    return out;
-}
-
 std::vector<job_record> job_store::recent(std::size_t limit) const {
     std::vector<job_record> out;
     std::lock_guard lock(mutex_);
     for (auto it = order_.rbegin(); it != order_.rend() && out.size() < limit; ++it) {
-        out.push_back(brief((*it)->record));
+        out.push_back(job_brief((*it)->record));
     }
     return out;
 }

@@ -75,7 +75,6 @@ class job_store {
                        job_record& finished);
     void finish_locked(stored_job& job);
     void trim_locked();
-    static job_record brief(const job_record& job);
     static job_record whole(const stored_job& job);
 
     void notify(const char* type, const job_record& job) const;
