@@ -9,7 +9,6 @@
 #include "config.hpp"
 #include "journal_sink.hpp"
 #include "logging.hpp"
-#include "memory_release.hpp"
 #include "regcenter/common/net.hpp"
 #include "service_manager.hpp"
 
@@ -104,7 +103,6 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
 }
 
 int run(const std::vector<std::string>& args, daemon_config config) {
-    memory_release::configure_allocator();  // before the logging and center threads start
     logging::init(level_of(config), output_of(config));
     raise_open_file_limit();
     // Signals are waited for on their own io_context in the main thread; the center runs on

@@ -6,11 +6,6 @@
 
 namespace regcenter {
 
-void memory_release::configure_allocator() {
-    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-}
-
 memory_release::memory_release(net::io_context& ioc, std::chrono::milliseconds delay)
     : ioc_(ioc), timer_(ioc), delay_(delay) {}
 

@@ -1,6 +1,10 @@
 // Gives the heap memory freed after a large job back to the system. glibc's malloc keeps freed
 // memory below its heap top for reuse, so without this a daemon's RSS after a fan-out to
 // 10,000 masters stays at the fan-out's peak: its answer, its calls' buffers and frames.
+//
+// malloc's thresholds stay glibc's sliding ones on purpose: fixing the mmap threshold low
+// (256 KiB) returned a fan-out's large blocks at once, but made every large stream buffer a
+// fresh mapping, and page faults cost streams about a fifth of their throughput.
 #pragma once
 
 #include <atomic>
@@ -13,13 +17,6 @@ namespace regcenter {
 
 class memory_release {
   public:
-    /// Fixed malloc thresholds instead of glibc's sliding ones: blocks of 256 KiB and more
-    /// (a fan-out's answer, its results while they are assembled) are mapped on their own and
-    /// unmapped when freed, and a free heap top over 1 MiB is returned at once. The sliding
-    /// threshold would otherwise rise to the largest block freed so far and keep the next
-    /// ones of that size in the heap. Call once, before any thread starts.
-    static void configure_allocator();
-
     explicit memory_release(net::io_context& ioc,
                             std::chrono::milliseconds delay = std::chrono::milliseconds(100));
 
