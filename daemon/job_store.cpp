@@ -79,13 +79,7 @@ bool job_store::record_locked(const std::string& id, std::size_t index, job_resu
     if (++job.finished_targets < job.results.size()) {
         return false;
     }
-    // The caller gets the results themselves; the history keeps them packed.
-    std::vector<job_result> results = std::move(job.results);
-    job.results.clear();
-    job.results.shrink_to_fit();
-    finish_locked(stored);
-    stored.packed = packed_results(results);
-    finished_output_ += stored.packed.output_size();
+    std::vector<job_result> results = finish_locked(stored);
     finished = job;  // before trimming may drop it
     finished.results = std::move(results);
     trim_locked();
@@ -103,14 +97,14 @@ std::optional<job_record> job_store::finish(const std::string& id) {
         }
         auto job = it->second;  // trimming may drop it from the map
         if (!job->record.done) {
-            finish_locked(*job);
-            job->packed = packed_results(job->record.results);
-            finished_output_ += job->packed.output_size();
-            job->record.results.clear();
+            std::vector<job_result> results = finish_locked(*job);
+            out = job->record;
+            out->results = std::move(results);
             trim_locked();
             finished_now = true;
+        } else {
+            out = whole(*job);
         }
-        out = whole(*job);
     }
     if (finished_now) {
         notify("job-finished", *out);
@@ -118,14 +112,19 @@ std::optional<job_record> job_store::finish(const std::string& id) {
     return out;
 }
 
-void job_store::finish_locked(stored_job& stored) {
+std::vector<job_result> job_store::finish_locked(stored_job& stored) {
     job_record& job = stored.record;
     job.done = true;
     job.finished_at = std::chrono::system_clock::now();
     job.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(job.finished_at - job.started_at);
+    std::vector<job_result> results = std::move(job.results);
+    job.results = {};
+    stored.packed = packed_results(results);
     ++finished_jobs_;
     finished_results_ += job.targets;
+    finished_output_ += stored.packed.output_size();
+    return results;
 }
 
 void job_store::trim_locked() {

@@ -73,7 +73,9 @@ class job_store {
 
     bool record_locked(const std::string& id, std::size_t index, job_result outcome,
                        job_record& finished);
-    void finish_locked(stored_job& job);
+    /// Marks the job done and packs its results into the history; returns the results
+    /// themselves, for the caller's copy. The caller trims afterwards.
+    std::vector<job_result> finish_locked(stored_job& job);
     void trim_locked();
     static job_record whole(const stored_job& job);
 

@@ -240,6 +240,21 @@ TEST_F(fan_out_test, ids_that_name_no_master_are_reported_disconnected) {
     EXPECT_EQ(status["0123456789abcdef"], "disconnected");
 }
 
+TEST_F(fan_out_test, a_job_of_a_hundred_targets_gives_its_freed_memory_back_soon_after) {
+    // 100 ids that name no master: a job of 100 targets that finishes at once.
+    json::array ids;
+    for (int i = 0; i < 100; ++i) {
+        std::string id = std::to_string(i);
+        ids.push_back(json::string(std::string(16 - id.size(), 'f') + id));
+    }
+    const auto releases = center_->state().memory().releases();
+    const auto res = admin(http::verb::post, "/v1/actions/work",
+                           json::serialize(json::object{{"selector", {{"ids", ids}}}}));
+    ASSERT_EQ(res.status, 200u) << res.body;
+    EXPECT_EQ(res.json().at("results").as_array().size(), 100u);
+    EXPECT_TRUE(wait_for([&] { return center_->state().memory().releases() > releases; }));
+}
+
 TEST_F(fan_out_test, an_id_ruled_out_by_the_other_criteria_is_reported_skipped) {
     std::string known;
     for (const auto& m : center_->masters()) {
