@@ -83,6 +83,20 @@ net::awaitable<bool> lean_fleet::on_data(session& s, std::string_view frame) {
     co_return true;
 }
 
+net::awaitable<bool> lean_fleet::answer(session& s, proto::stream_id id) {
+    open_stream* stream = s.find(id);
+    // The answer fits one data frame: echo inputs are 64 bytes, verdicts a few more.
+    const std::string answer = stream->echo ? std::move(stream->input) : stream->sink.verdict();
+    s.erase(id);
+    // Corked, the answer and the end leave in one TCP send, as the center sends its side.
+    const int native = beast::get_lowest_layer(s.ws).socket().native_handle();
+    set_cork(native, true);
+    const bool sent = co_await send(s.ws, proto::encode_data_frame(id, answer), true) &&
+                      co_await send(s.ws, proto::stream_end{id});
+    set_cork(native, false);
+    co_return sent;
+}
+
 net::awaitable<bool> lean_fleet::on_control(session& s, std::string_view frame) {
     auto decoded = proto::decode(frame);
     if (!decoded) {
@@ -93,24 +107,24 @@ net::awaitable<bool> lean_fleet::on_control(session& s, std::string_view frame) 
             co_return co_await send(
                 s.ws, proto::stream_error{open->stream, "unknown-action", open->action});
         }
-        s.streams.emplace_back().id = open->stream;
-        s.streams.back().echo = open->action == "echo";
-    } else if (auto* end = std::get_if<proto::stream_end>(&decoded.value())) {
-        open_stream* stream = s.find(end->stream);
-        if (stream == nullptr) {
-            co_return true;
+        open_stream& stream = s.streams.emplace_back();
+        stream.id = open->stream;
+        stream.echo = open->action == "echo";
+        // A small call's input and end come inline (auth's "inline_input", actions.md A.2).
+        if (open->input) {
+            if (stream.echo) {
+                stream.input.append(*open->input);
+            } else {
+                stream.sink.feed(*open->input);
+            }
         }
-        // The answer fits one data frame: echo inputs are 64 bytes, verdicts a few more.
-        const std::string answer = stream->echo ? std::move(stream->input) : stream->sink.verdict();
-        const proto::stream_id id = end->stream;
-        s.erase(id);
-        // Corked, the answer and the end leave in one TCP send, as the center sends its side.
-        const int native = beast::get_lowest_layer(s.ws).socket().native_handle();
-        set_cork(native, true);
-        const bool sent = co_await send(s.ws, proto::encode_data_frame(id, answer), true) &&
-                          co_await send(s.ws, proto::stream_end{id});
-        set_cork(native, false);
-        co_return sent;
+        if (open->end) {
+            co_return co_await answer(s, open->stream);
+        }
+    } else if (auto* end = std::get_if<proto::stream_end>(&decoded.value())) {
+        if (s.find(end->stream) != nullptr) {
+            co_return co_await answer(s, end->stream);
+        }
     } else if (auto* close = std::get_if<proto::stream_close>(&decoded.value())) {
         s.erase(close->stream);
     } else if (auto* error = std::get_if<proto::stream_error>(&decoded.value())) {
@@ -151,6 +165,7 @@ net::awaitable<void> lean_fleet::run_session(std::shared_ptr<session> s, std::si
     }
     proto::auth hello{token_, "bench-" + std::to_string(index), {}};
     hello.actions = {{"echo", "answers its input", {}}, {"sink", "checks its input", {}}};
+    hello.wants_inline_input = true;  // as the SDK does: a call is then one frame
     if (service_every_ != 0 && index % service_every_ == 0) {
         hello.services.push_back(boost::json::object{
             {"name", service_},

@@ -17,6 +17,7 @@
 
 #include "pacing.hpp"
 #include "regcenter/common/net.hpp"
+#include "regcenter/proto/messages.hpp"
 
 namespace regcenter::bench {
 
@@ -56,6 +57,8 @@ class lean_fleet {
     // Serving the two bench actions; false when the session should end.
     static net::awaitable<bool> on_data(session& s, std::string_view frame);
     static net::awaitable<bool> on_control(session& s, std::string_view frame);
+    /// The center's direction of stream `id` (open in `s`) ended: answers and ends it.
+    static net::awaitable<bool> answer(session& s, proto::stream_id id);
 
     net::io_context ioc_;
     tcp::endpoint center_;

@@ -94,10 +94,13 @@ void start_call(center_state& state, call_request request, std::shared_ptr<const
                     "no result within " + std::to_string(timeout.count()) + " ms (timeout_ms)");
         }
     });
-    session->open_stream(stream);
-    if (input && !input->empty()) {
-        stream->write(std::move(input));
+    if (!input || input->size() <= center_stream::max_pending()) {
+        stream->preload(std::move(input));
+        session->open_stream(stream);
+        return;
     }
+    session->open_stream(stream);
+    stream->write(std::move(input));  // over the bound: fails the stream as "stalled"
     stream->end();
 }
 

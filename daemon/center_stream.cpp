@@ -2,6 +2,8 @@
 // I/O (frames on the WebSocket) is master_session's; this file decides what to send next.
 #include "center_stream.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 
 #include "master_session.hpp"
@@ -60,6 +62,15 @@ void center_stream::write(std::shared_ptr<const std::string> bytes, std::functio
     });
 }
 
+void center_stream::preload(std::shared_ptr<const std::string> input) {
+    if (input && !input->empty()) {
+        last_sent_ = std::chrono::steady_clock::now();
+        set_pending(input->size());
+        pending_.push_back(chunk{std::move(input), {}});
+    }
+    local_end_requested_ = true;
+}
+
 void center_stream::consumed(std::size_t bytes) {
     post([bytes](master_session& session, center_stream& s) {
         if (s.finished_ || bytes == 0) {
@@ -113,9 +124,31 @@ void center_stream::close() {
     post([](master_session& session, center_stream& s) { session.close_stream(s); });
 }
 
-proto::stream_open center_stream::open_message(proto::stream_id id) {
+proto::stream_open center_stream::open_message(proto::stream_id id, bool inline_input) {
     id_ = id;
-    return proto::stream_open{id, action_, std::move(args_)};
+    proto::stream_open open{id, action_, std::move(args_)};
+    if (!inline_input || !local_end_requested_ || pending_.size() > 1 ||
+        pending_bytes_ > max_inline_input()) {
+        return open;
+    }
+    if (!pending_.empty()) {
+        const std::string& bytes = *pending_.front().bytes;
+        if (!std::all_of(bytes.begin(), bytes.end(),
+                         [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+            return open;
+        }
+        open.input = bytes;
+        window_.on_sent(bytes.size());
+        set_pending(0);
+        auto on_sent = std::move(pending_.front().on_sent);
+        pending_.pop_front();
+        if (on_sent) {
+            on_sent();
+        }
+    }
+    open.end = true;
+    local_end_sent_ = true;
+    return open;
 }
 
 bool center_stream::deliver(std::string_view payload, std::optional<std::uint64_t>& credit) {

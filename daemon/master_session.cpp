@@ -211,6 +211,7 @@ void master_session::on_auth(proto::auth& m) {
     } while (!state_.sessions().add_master(id_, shared_from_this()));
     phase_ = phase::authenticated;
     wants_going_away_ = m.wants_going_away;
+    wants_inline_input_ = m.wants_inline_input;
     authenticated_.store(true, std::memory_order_release);
     state_.start_heartbeat(shared_from_this());
     state_.metrics().auth_successes.inc();
@@ -416,7 +417,11 @@ void master_session::open_stream(std::shared_ptr<center_stream> stream) {
             self->stall_check_scheduled_ = true;
             self->state_.schedule_stall_check(self);
         }
-        self->send(s.open_message(id));
+        proto::stream_open open = s.open_message(id, self->wants_inline_input_);
+        if (open.input) {
+            self->state_.metrics().stream_bytes_to_master.inc(open.input->size());
+        }
+        self->send(std::move(open));
         logging::debug(
             "stream opened",
             {{"SESSION_ID", self->id_}, {"STREAM_ID", std::to_string(id)}, {"ACTION", s.action()}});

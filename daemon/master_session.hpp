@@ -162,7 +162,8 @@ class master_session : public std::enable_shared_from_this<master_session> {
     bool deregistered_ = false;
     std::optional<websocket::close_reason> pending_close_;
     unsigned auth_failures_ = 0;
-    bool wants_going_away_ = false;  // auth asked for going-away before a shutdown close
+    bool wants_going_away_ = false;    // auth asked for going-away before a shutdown close
+    bool wants_inline_input_ = false;  // auth said stream-open may carry input and end
     std::optional<disconnect_reason> reason_;
 
     // Identity: written on the strand before the session is registered as a master, read-only

@@ -171,6 +171,15 @@ decode_result decode_stream_open(const json::object& o) {
     if (const json::value* args = o.if_contains("args")) {
         m.args = *args;
     }
+    if (auto e = optional_string(o, "input", streams::max_data_payload, m.input)) {
+        return *e;
+    }
+    if (const json::value* v = o.if_contains("end"); v != nullptr && !v->is_null()) {
+        if (!v->is_bool()) {
+            return wrong_type("end", "a boolean", *v);
+        }
+        m.end = v->get_bool();
+    }
     return message{std::move(m)};
 }
 
@@ -549,6 +558,12 @@ decode_result decode_auth(const json::object& o) {
         }
         m.wants_going_away = v->get_bool();
     }
+    if (const json::value* v = o.if_contains("inline_input"); v != nullptr && !v->is_null()) {
+        if (!v->is_bool()) {
+            return wrong_type("inline_input", "a boolean", *v);
+        }
+        m.wants_inline_input = v->get_bool();
+    }
     return message{std::move(m)};
 }
 
@@ -775,6 +790,9 @@ struct encoder {
         if (m.wants_going_away) {
             o["going_away"] = true;
         }
+        if (m.wants_inline_input) {
+            o["inline_input"] = true;
+        }
         return o;
     }
     json::object operator()(const auth_success& m) const {
@@ -801,10 +819,17 @@ struct encoder {
         return {{"cmd", cmd::actions}, {"actions", encode_action_list(m.actions)}};
     }
     json::object operator()(const stream_open& m) const {
-        return {{"cmd", cmd::stream_open},
-                {"stream", m.stream},
-                {"action", m.action},
-                {"args", m.args}};
+        json::object o{{"cmd", cmd::stream_open},
+                       {"stream", m.stream},
+                       {"action", m.action},
+                       {"args", m.args}};
+        if (m.input) {
+            o["input"] = *m.input;
+        }
+        if (m.end) {
+            o["end"] = true;
+        }
+        return o;
     }
     json::object operator()(const stream_credit& m) const {
         return {{"cmd", cmd::stream_credit}, {"stream", m.stream}, {"bytes", m.bytes}};

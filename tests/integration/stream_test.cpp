@@ -75,6 +75,7 @@ class stream_test : public center_test {
     std::string id_;
 };
 
+// The fixture's master did not ask for "inline_input": open, data and end are three frames.
 TEST_F(stream_test, a_call_sends_open_input_and_end_and_collects_the_output) {
     auto result = call("echo", "hello");
     const auto open = std::get<proto::stream_open>(next_control());
@@ -90,6 +91,39 @@ TEST_F(stream_test, a_call_sends_open_input_and_end_and_collects_the_output) {
     const call_result r = result.get();
     EXPECT_EQ(r.status, "ok") << r.error_code << ": " << r.error_message;
     EXPECT_EQ(r.output, "HELLO");
+}
+
+// A master that asks for it in auth ("inline_input") gets a small call as one frame.
+TEST_F(stream_test, a_master_that_asks_gets_a_small_calls_input_and_end_in_the_open) {
+    master_.reset();
+    master_ = std::make_unique<ws_client>(masters_ep());
+    master_->send_text(R"({"cmd":"auth","token":")" + std::string(master_token) +
+                       R"(","actions":[{"name":"echo"}],"inline_input":true})");
+    id_ = std::get<proto::auth_success>(master_->read_message()).session;
+
+    auto first = call("echo", "hello");
+    const auto open = std::get<proto::stream_open>(next_control());
+    EXPECT_EQ(open.input, std::optional<std::string>("hello"));
+    EXPECT_TRUE(open.end);
+    send_data(open.stream, "HELLO");
+    master_->send(proto::stream_end{open.stream});
+    EXPECT_EQ(first.get().output, "HELLO");
+
+    // No data or end followed the first open: the next frame is the second call's open. Input
+    // that is not ASCII, or over 4 KiB, goes as data frames and an end as before.
+    for (const std::string& input : {std::string("\xc3\xa9t\xc3\xa9"), std::string(4097, 'x')}) {
+        auto next = call("echo", input);
+        std::string data;
+        const auto plain = std::get<proto::stream_open>(next_control(&data));
+        EXPECT_TRUE(data.empty());
+        EXPECT_FALSE(plain.input.has_value());
+        EXPECT_FALSE(plain.end);
+        const auto end = std::get<proto::stream_end>(next_control(&data));
+        EXPECT_EQ(end.stream, plain.stream);
+        EXPECT_EQ(data, input);
+        master_->send(proto::stream_end{plain.stream});
+        EXPECT_EQ(next.get().status, "ok");
+    }
 }
 
 TEST_F(stream_test, stream_ids_are_unique_per_connection) {

@@ -25,6 +25,8 @@ TEST(stream_codec, action_and_stream_messages_round_trip) {
         actions_update{{{"load", "", json::object{{"type", "object"}}}, {"cat", "", std::nullopt}}},
         stream_open{7, "echo", json::parse(R"({"upper":true})")},
         stream_open{4294967295u, "x", nullptr},
+        stream_open{8, "echo", nullptr, "hello \"you\"\n", true},
+        stream_open{9, "echo", nullptr, "", false},
         stream_credit{7, 65536},
         stream_end{7},
         stream_error{7, "unknown-action", "no action \"x\""},
@@ -105,6 +107,38 @@ TEST(stream_codec, stream_open_needs_an_action_and_defaults_args_to_null) {
     const auto m = decode(R"({"cmd":"stream-open","stream":1,"action":"echo"})");
     ASSERT_TRUE(m);
     EXPECT_TRUE(std::get<stream_open>(m.value()).args.is_null());
+}
+
+TEST(stream_codec, inline_input_is_asked_for_in_auth_and_carried_by_stream_open) {
+    auth a{"t", "n", {}, std::vector<action_info>{}};
+    a.wants_inline_input = true;
+    EXPECT_NE(encode(a).find(R"("inline_input":true)"), std::string::npos);
+    EXPECT_EQ(encode(auth{"t", "n", {}, std::vector<action_info>{}}).find("inline_input"),
+              std::string::npos);  // older centers never see the field unless it is true
+    const auto open =
+        decode(R"({"cmd":"stream-open","stream":1,"action":"echo","input":"hi","end":true})");
+    ASSERT_TRUE(open) << open.error().what;
+    EXPECT_EQ(std::get<stream_open>(open.value()).input, std::optional<std::string>("hi"));
+    EXPECT_TRUE(std::get<stream_open>(open.value()).end);
+    const auto plain = decode(R"({"cmd":"stream-open","stream":1,"action":"echo"})");
+    EXPECT_FALSE(std::get<stream_open>(plain.value()).input.has_value());
+    EXPECT_FALSE(std::get<stream_open>(plain.value()).end);
+}
+
+TEST(stream_codec, inline_input_of_the_wrong_type_or_size_is_rejected_by_name) {
+    EXPECT_NE(decode_fails(R"({"cmd":"stream-open","stream":1,"action":"a","input":5})")
+                  .find("\"input\""),
+              std::string::npos);
+    EXPECT_NE(decode_fails(R"({"cmd":"stream-open","stream":1,"action":"a","end":"yes"})")
+                  .find("\"end\""),
+              std::string::npos);
+    const std::string big(streams::max_data_payload + 1, 'x');
+    EXPECT_NE(
+        decode_fails(R"({"cmd":"stream-open","stream":1,"action":"a","input":")" + big + R"("})")
+            .find("longer than 65536"),
+        std::string::npos);
+    EXPECT_NE(decode_fails(R"({"cmd":"auth","token":"t","inline_input":1})").find("inline_input"),
+              std::string::npos);
 }
 
 TEST(data_frame, header_is_type_and_big_endian_stream_id) {

@@ -451,6 +451,7 @@ net::awaitable<center_link::attempt_result> center_link::attempt() {
     proto::auth auth{config.token, state_->name(), config.labels, c->advertised};
     auth.wants_centers = config.follow_centers;
     auth.wants_going_away = true;
+    auth.wants_inline_input = true;  // stream_mux::open takes input and end in stream-open
     // The services go with auth, up to max_services_bytes; on_auth_success registers the rest
     // (and whatever changed meanwhile) with "register".
     std::size_t services_bytes = 0;

@@ -259,30 +259,34 @@ void stream_mux::on_message(const proto::message& m) {
         s->window_.on_credit(credit->bytes);
         wake(s);
     } else if (std::holds_alternative<proto::stream_end>(m)) {
-        if (s->remote_ended_) {
-            return;
-        }
-        s->remote_ended_ = true;
-        std::shared_ptr<const action_stream::end_handler> h;
-        {
-            std::lock_guard lock(s->mutex_);
-            if (!s->aborted_ && !state_->detached()) {
-                h = s->end_handler_;
-            }
-        }
-        if (h && *h) {
-            if (auto what = run_callback([&] { (*h)(); })) {
-                fail(s, proto::stream_error_code::action_failed, *what, true, true);
-                return;
-            }
-        }
-        if (s->end_sent_ && is_open(s)) {
-            finish(s);
-        }
+        on_remote_end(s);
     } else if (const auto* error = std::get_if<proto::stream_error>(&m)) {
         fail(s, error->code, error->message, false, true);
     } else if (std::holds_alternative<proto::stream_close>(m)) {
         fail(s, "closed", "the center closed " + stream_name(id), false, true);
+    }
+}
+
+void stream_mux::on_remote_end(const std::shared_ptr<master_stream>& s) {
+    if (s->remote_ended_) {
+        return;
+    }
+    s->remote_ended_ = true;
+    std::shared_ptr<const action_stream::end_handler> h;
+    {
+        std::lock_guard lock(s->mutex_);
+        if (!s->aborted_ && !state_->detached()) {
+            h = s->end_handler_;
+        }
+    }
+    if (h && *h) {
+        if (auto what = run_callback([&] { (*h)(); })) {
+            fail(s, proto::stream_error_code::action_failed, *what, true, true);
+            return;
+        }
+    }
+    if (s->end_sent_ && is_open(s)) {
+        finish(s);
     }
 }
 
@@ -323,6 +327,14 @@ void stream_mux::open(const proto::stream_open& m) {
     if (auto what = run_callback([&] { (*handler)(s); })) {
         log_debug(stream_name(id) + ": the handler of \"" + m.action + "\" threw: " + *what);
         fail(s, proto::stream_error_code::action_failed, *what, true, false);
+        return;
+    }
+    // Input and end carried by the open (auth's "inline_input") arrive as if they followed it.
+    if (m.input) {
+        on_data(proto::data_frame{id, *m.input});
+    }
+    if (m.end && is_open(s)) {
+        on_remote_end(s);
     }
 }
 

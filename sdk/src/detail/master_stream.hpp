@@ -166,6 +166,8 @@ class stream_mux : public std::enable_shared_from_this<stream_mux> {
     friend class master_stream;
 
     void open(const proto::stream_open& m);
+    /// The center ended its direction (stream-end, or "end" in stream-open).
+    void on_remote_end(const std::shared_ptr<master_stream>& s);
     void wake(const std::shared_ptr<master_stream>& s);
     void release(const std::shared_ptr<master_stream>& s);
     void abort_by_app(const std::shared_ptr<master_stream>& s, const proto::message& m);

@@ -56,6 +56,9 @@ struct auth {
     /// "going_away": true asks for {"cmd":"going-away"} before a shutdown close (protocol.md
     /// section 7.2), so the master comes back when the center says rather than at once.
     bool wants_going_away = false;
+    /// "inline_input": true says the master takes a stream-open that carries its input and end
+    /// (actions.md A.2), so that a small call is one frame instead of three.
+    bool wants_inline_input = false;
     friend bool operator==(const auth&, const auth&) = default;
 };
 
@@ -70,6 +73,11 @@ struct stream_open {
     stream_id stream = 0;
     std::string action;
     boost::json::value args;
+    /// The center's first data, inline (actions.md A.2 "Opening with input"): as if a data frame
+    /// with these bytes followed. Only to masters that asked with "inline_input" in auth.
+    std::optional<std::string> input = std::nullopt;
+    /// The center's direction ends with the open, as if stream-end followed the input.
+    bool end = false;
     friend bool operator==(const stream_open&, const stream_open&) = default;
 };
 
