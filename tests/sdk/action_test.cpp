@@ -358,6 +358,29 @@ TEST(actions, call_handlers_get_the_whole_input) {
     EXPECT_TRUE(t.errors.empty());
 }
 
+// "inline_input" in auth: the center may put a small call's input and end in its stream-open.
+TEST(actions, an_open_that_carries_the_input_and_the_end_runs_the_call) {
+    fixture f;
+    f.m.handle_call("upper", [](const boost::json::value&, std::string input) {
+        std::transform(input.begin(), input.end(), input.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        return input;
+    });
+    auto auth = f.connect_and_accept();
+    ASSERT_TRUE(auth);
+    EXPECT_TRUE(auth->wants_inline_input);
+
+    f.center.send(proto::stream_open{3, "upper", nullptr, "one frame", true});
+    proto::stream_open without_input{4, "upper", nullptr};
+    without_input.end = true;
+    f.center.send(without_input);
+    transcript t;
+    ASSERT_TRUE(collect(f.center, t, [&] { return t.ended.size() == 2; }));
+    EXPECT_EQ(t.data[3], "ONE FRAME");
+    EXPECT_EQ(t.data[4], "");
+    EXPECT_TRUE(t.errors.empty());
+}
+
 TEST(actions, unknown_action_is_reported) {
     fixture f;
     ASSERT_TRUE(f.authenticate());
