@@ -84,6 +84,12 @@ void start_call(center_state& state, call_request request, std::shared_ptr<const
     auto stream = std::make_shared<center_stream>(session, request.master_id, request.action,
                                                   std::move(request.args), std::move(handlers));
     ctx->stream = stream;
+    // Preloading writes the stream's fields from this thread, so it comes before the deadline,
+    // whose handler reaches the stream from the session's strand.
+    const bool over_bound = input && input->size() > center_stream::max_pending();
+    if (!over_bound) {
+        stream->preload(std::move(input));
+    }
     ctx->deadline.expires_after(request.timeout);
     ctx->deadline.async_wait([ctx, timeout = request.timeout](beast::error_code ec) {
         if (ec) {
@@ -94,14 +100,11 @@ void start_call(center_state& state, call_request request, std::shared_ptr<const
                     "no result within " + std::to_string(timeout.count()) + " ms (timeout_ms)");
         }
     });
-    if (!input || input->size() <= center_stream::max_pending()) {
-        stream->preload(std::move(input));
-        session->open_stream(stream);
-        return;
-    }
     session->open_stream(stream);
-    stream->write(std::move(input));  // over the bound: fails the stream as "stalled"
-    stream->end();
+    if (over_bound) {
+        stream->write(std::move(input));  // fails the stream as "stalled"
+        stream->end();
+    }
 }
 
 }  // namespace regcenter

@@ -132,19 +132,18 @@ proto::stream_open center_stream::open_message(proto::stream_id id, bool inline_
         return open;
     }
     if (!pending_.empty()) {
-        const std::string& bytes = *pending_.front().bytes;
-        if (!std::all_of(bytes.begin(), bytes.end(),
-                         [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+        // Only preloaded input is here: it has no on_sent, which would run before the open
+        // is queued.
+        const chunk& input = pending_.front();
+        if (input.on_sent || !std::all_of(input.bytes->begin(), input.bytes->end(), [](char c) {
+                return static_cast<unsigned char>(c) < 0x80;
+            })) {
             return open;
         }
-        open.input = bytes;
-        window_.on_sent(bytes.size());
+        open.input = *input.bytes;
+        window_.on_sent(input.bytes->size());
         set_pending(0);
-        auto on_sent = std::move(pending_.front().on_sent);
         pending_.pop_front();
-        if (on_sent) {
-            on_sent();
-        }
     }
     open.end = true;
     local_end_sent_ = true;

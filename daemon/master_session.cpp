@@ -398,6 +398,9 @@ void master_session::run_on_strand(std::function<void()> f) {
 void master_session::open_stream(std::shared_ptr<center_stream> stream) {
     run_on_strand([self = shared_from_this(), stream = std::move(stream)]() mutable {
         center_stream& s = *stream;
+        if (s.finished()) {
+            return;  // failed on the way here (its deadline passed): the master never sees it
+        }
         if (self->phase_ != phase::authenticated || self->deregistered_) {
             return s.finish({false, std::string(proto::stream_error_code::master_disconnected),
                              "master " + s.master_id() + " is not connected"});
