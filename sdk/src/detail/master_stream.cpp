@@ -36,12 +36,12 @@ std::optional<std::string> run_callback(F&& f) {
 // ---- master_stream: the application's side ---------------------------------------------------
 
 master_stream::master_stream(std::weak_ptr<stream_mux> mux, const std::string& center,
-                             proto::stream_open open)
+                             proto::stream_id id, std::string action, boost::json::value args)
     : mux_(std::move(mux)),
-      action_(std::move(open.action)),
+      action_(std::move(action)),
       center_(center),
-      args_(std::move(open.args)),
-      id_(open.stream) {}
+      args_(std::move(args)),
+      id_(id) {}
 
 template <class F>
 void master_stream::post_to_mux(F f) {
@@ -322,7 +322,7 @@ void stream_mux::open(const proto::stream_open& m) {
         return;
     }
     log_debug(stream_name(id) + ": action \"" + m.action + "\"");
-    auto s = std::make_shared<master_stream>(weak_from_this(), center_, m);
+    auto s = std::make_shared<master_stream>(weak_from_this(), center_, id, m.action, m.args);
     streams_.emplace(id, s);
     if (auto what = run_callback([&] { (*handler)(s); })) {
         log_debug(stream_name(id) + ": the handler of \"" + m.action + "\" threw: " + *what);

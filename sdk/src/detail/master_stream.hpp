@@ -62,8 +62,8 @@ class stream_transport {
 class master_stream final : public action_stream,
                             public std::enable_shared_from_this<master_stream> {
   public:
-    master_stream(std::weak_ptr<stream_mux> mux, const std::string& center,
-                  proto::stream_open open);
+    master_stream(std::weak_ptr<stream_mux> mux, const std::string& center, proto::stream_id id,
+                  std::string action, boost::json::value args);
 
     const std::string& action() const override { return action_; }
     const boost::json::value& args() const override { return args_; }
