@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <vector>
+#include <span>
+#include <utility>
 
 #include <boost/json.hpp>
 
@@ -35,14 +37,12 @@ std::string text_of(const json::object& entry, std::string_view key) {
     return json::serialize(*v);
 }
 
-std::string logged_targets(const json::object& entry) {
-    const json::value* v = entry.if_contains("targets");
-    if (v == nullptr || !v->is_array()) {
-        return {};
-    }
+// The first max_logged_targets of `targets`, comma-separated, "…" if there were more.
+template <class Range, class Text>
+std::string logged_targets(const Range& targets, Text text) {
     std::string out;
     std::size_t n = 0;
-    for (const json::value& t : v->get_array()) {
+    for (const auto& t : targets) {
         if (n == max_logged_targets) {
             out += ",…";
             break;
@@ -50,9 +50,38 @@ std::string logged_targets(const json::object& entry) {
         if (n++ > 0) {
             out += ',';
         }
-        out += t.is_string() ? std::string(t.get_string()) : json::serialize(t);
+        out += text(t);
     }
     return out;
+}
+
+std::string logged_targets(const json::object& entry) {
+    const json::value* v = entry.if_contains("targets");
+    if (v == nullptr || !v->is_array()) {
+        return {};
+    }
+    return logged_targets(v->get_array(), [](const json::value& t) {
+        return t.is_string() ? std::string(t.get_string()) : json::serialize(t);
+    });
+}
+
+// One word for a whole job: a single target's own status; for more, whether all, some or none
+// of them were ok.
+std::string_view job_status_word(const job_record& job) {
+    if (job.results.empty()) {
+        return "no-targets";
+    }
+    if (job.results.size() == 1) {
+        return to_string(job.results.front().status);
+    }
+    if (job.summary.ok == job.results.size()) {
+        return "ok";
+    }
+    return job.summary.ok == 0 ? "failed" : "partial";
+}
+
+std::string_view job_what(const job_record& job) {
+    return job.kind == "call" ? std::string_view("action-call") : std::string_view(job.kind);
 }
 
 std::string error_text(int error) {
@@ -118,15 +147,18 @@ void audit_log::reopen(std::string path) {
                    {{"PATH", where}, {"ERROR", problem}, {"EVENT", "audit-error"}});
 }
 
-void audit_log::record(const json::object& entry) {
+void audit_log::write_file(const std::function<std::string()>& line) {
     std::string problem;
     std::string where;
     bool wrote = false;
     {
         std::lock_guard lock(mutex_);
+        if (path_.empty()) {
+            return;
+        }
         where = path_;
-        if (!path_.empty() && open_locked(problem)) {
-            const std::string text = file_line(entry);
+        if (open_locked(problem)) {
+            const std::string text = line();
             std::size_t done = 0;
             while (done < text.size()) {
                 const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
@@ -151,12 +183,37 @@ void audit_log::record(const json::object& entry) {
     }
     if (wrote) {
         written_.fetch_add(1, std::memory_order_relaxed);
-    } else if (!problem.empty()) {
+    } else {
         errors_.fetch_add(1, std::memory_order_relaxed);
         logging::error("audit entry not written to the audit file",
                        {{"PATH", where}, {"ERROR", problem}, {"EVENT", "audit-error"}});
     }
+}
 
+void audit_log::write_log(const log_copy& entry) {
+    std::array<logging::field, 10> fields{logging::field{"EVENT", "audit"},
+                                          logging::field{"WHO", entry.who},
+                                          logging::field{"WHAT", entry.what}};
+    std::size_t n = 3;
+    const std::pair<std::string_view, std::string_view> optional[] = {
+        {"METHOD", entry.method},          {"PATH", entry.path},  {"ACTION", entry.action},
+        {"TARGETS", entry.targets},        {"JOB_ID", entry.job}, {"STATUS", entry.status},
+        {"ARGS_SHA256", entry.args_sha256}};
+    for (const auto& [key, value] : optional) {
+        if (!value.empty()) {
+            fields[n++] = {key, value};
+        }
+    }
+    std::string message = "audit: ";
+    message += entry.what;
+    message += " by ";
+    message += entry.who;
+    logging::write(logging::level::notice, message,
+                   std::span<const logging::field>(fields.data(), n));
+}
+
+void audit_log::record(const json::object& entry) {
+    write_file([&entry] { return file_line(entry); });
     const std::string who = text_of(entry, "who");
     const std::string what = text_of(entry, "what");
     std::string status;
@@ -169,23 +226,44 @@ void audit_log::record(const json::object& entry) {
     const std::string job = text_of(entry, "job");
     const std::string targets = logged_targets(entry);
     const std::string args = text_of(entry, "args_sha256");
-    std::vector<logging::field> fields{{"EVENT", "audit"}, {"WHO", who}, {"WHAT", what}};
-    const std::pair<const char*, const std::string*> optional[] = {
-        {"METHOD", &method}, {"PATH", &path},     {"ACTION", &action},   {"TARGETS", &targets},
-        {"JOB_ID", &job},    {"STATUS", &status}, {"ARGS_SHA256", &args}};
-    for (const auto& [key, value] : optional) {
-        if (!value->empty()) {
-            fields.push_back({key, *value});
-        }
-    }
-    std::string message = "audit: ";
-    message += what;
-    message += " by ";
-    message += who;
-    logging::write(logging::level::notice, message, fields);
+    write_log({.who = who,
+               .what = what,
+               .method = method,
+               .path = path,
+               .action = action,
+               .targets = targets,
+               .job = job,
+               .status = status,
+               .args_sha256 = args});
+}
+
+void audit_log::record_job(const job_record& job) {
+    // The JSON entry only for a file; the log copy straight from the job.
+    write_file([&job] { return file_line(audit_job_entry(job)); });
+    const std::string targets = logged_targets(
+        job.results, [](const job_result& r) -> const std::string& { return r.master; });
+    const std::string args = args_sha256(job.args);
+    write_log({.who = job.started_by,
+               .what = job_what(job),
+               .method = job.admin_request.method,
+               .path = job.admin_request.method.empty() ? std::string_view()
+                                                        : std::string_view(job.admin_request.path),
+               .action = job.action,
+               .targets = targets,
+               .job = job.id,
+               .status = job_status_word(job),
+               .args_sha256 = args});
 }
 
 std::string args_sha256(const json::value& args) {
+    // Most calls have no args: their digest is the same every time.
+    static const std::string of_null = [] {
+        const sha256_digest digest = sha256("null");
+        return to_hex(digest.data(), digest.size());
+    }();
+    if (args.is_null()) {
+        return of_null;
+    }
     const std::string serialized = json::serialize(args);
     const sha256_digest digest = sha256(serialized);
     return to_hex(digest.data(), digest.size());
@@ -194,13 +272,14 @@ std::string args_sha256(const json::value& args) {
 json::object audit_job_entry(const job_record& job) {
     json::object entry;
     entry["who"] = job.started_by;
-    entry["what"] = job.kind == "call" ? std::string("action-call") : job.kind;
+    entry["what"] = job_what(job);
     if (!job.admin_request.method.empty()) {
         entry["method"] = job.admin_request.method;
         entry["path"] = job.admin_request.path;
     }
     entry["action"] = job.action;
     json::array targets;
+    targets.reserve(job.results.size());
     for (const auto& r : job.results) {
         targets.push_back(json::string(r.master));
     }
@@ -209,20 +288,8 @@ json::object audit_job_entry(const job_record& job) {
         entry["selector"] = job.selector;
     }
     entry["args_sha256"] = args_sha256(job.args);
-    // One word for the whole job: a single target's own status; for more, whether all, some or
-    // none of them were ok.
-    std::string status;
-    if (job.results.empty()) {
-        status = "no-targets";
-    } else if (job.results.size() == 1) {
-        status = to_string(job.results.front().status);
-    } else if (job.summary.ok == job.results.size()) {
-        status = "ok";
-    } else {
-        status = job.summary.ok == 0 ? "failed" : "partial";
-    }
     entry["result"] =
-        json::object{{"status", status},
+        json::object{{"status", job_status_word(job)},
                      {"summary", json::object{{"ok", job.summary.ok},
                                               {"error", job.summary.error},
                                               {"timeout", job.summary.timeout},

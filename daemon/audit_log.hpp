@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
@@ -33,13 +35,25 @@ class audit_log {
     /// fsyncs it; and logs it (notice, EVENT=audit) with its main members as fields.
     void record(const boost::json::object& entry);
 
+    /// The same for a finished job, with audit_job_entry(job) as the entry. The log copy is
+    /// made from the job itself: the JSON entry is built only when there is a file.
+    void record_job(const job_record& job);
+
     /// Lines written to the file, and entries that could not be (open, write or fsync failed).
     std::uint64_t written() const { return written_.load(std::memory_order_relaxed); }
     std::uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
 
   private:
+    /// The members of an entry that its log copy carries as fields (empty ones are left out).
+    struct log_copy {
+        std::string_view who, what, method, path, action, targets, job, status, args_sha256;
+    };
+
     /// The file's line for `entry`: built only when there is a file to write it to.
     static std::string file_line(const boost::json::object& entry);
+    /// Writes and fsyncs the line `line()` makes, if there is a file.
+    void write_file(const std::function<std::string()>& line);
+    static void write_log(const log_copy& entry);
     bool open_locked(std::string& problem);
     void close_locked();
 

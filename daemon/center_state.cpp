@@ -46,7 +46,7 @@ void center_state::on_job_change(const char* type, const job_record& job) {
     }
     events_.publish(type, std::move(data));
     if (job.done) {
-        audit_.record(audit_job_entry(job));  // one entry per job, when it finished
+        audit_.record_job(job);  // one entry per job, when it finished
         // Its calls' frames and buffers, and soon its answer, are freed: many of them.
         if (job.results.size() >= large_job_targets) {
             memory_.request();

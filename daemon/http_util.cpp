@@ -7,8 +7,11 @@
 namespace regcenter {
 namespace json = boost::json;
 
-http_response json_response(http::status status, const json::value& body, unsigned version,
-                            bool keep_alive) {
+namespace {
+
+template <class Json>
+http_response serialized_response(http::status status, const Json& body, unsigned version,
+                                  bool keep_alive) {
     http_response res{status, version};
     res.set(http::field::server, "regcenterd/0.1");
     res.set(http::field::content_type, "application/json");
@@ -18,6 +21,23 @@ http_response json_response(http::status status, const json::value& body, unsign
     res.body() += '\n';
     res.prepare_payload();
     return res;
+}
+
+}  // namespace
+
+http_response json_response(http::status status, const json::value& body, unsigned version,
+                            bool keep_alive) {
+    return serialized_response(status, body, version, keep_alive);
+}
+
+http_response json_response(http::status status, const json::object& body, unsigned version,
+                            bool keep_alive) {
+    return serialized_response(status, body, version, keep_alive);
+}
+
+http_response json_response(http::status status, const json::array& body, unsigned version,
+                            bool keep_alive) {
+    return serialized_response(status, body, version, keep_alive);
 }
 
 http_response error_response(http::status status, std::string_view code, std::string_view message,

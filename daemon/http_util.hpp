@@ -15,8 +15,13 @@ namespace regcenter {
 
 using http_response = http::response<http::string_body>;
 
-/// A response with a JSON body (serialized once here).
+/// A response with a JSON body (serialized once here). The object and array overloads spare
+/// the copy a conversion to a value would make.
 http_response json_response(http::status status, const boost::json::value& body,
+                            unsigned version = 11, bool keep_alive = false);
+http_response json_response(http::status status, const boost::json::object& body,
+                            unsigned version = 11, bool keep_alive = false);
+http_response json_response(http::status status, const boost::json::array& body,
                             unsigned version = 11, bool keep_alive = false);
 
 /// {"error":{"code":…,"message":…}} with the given status.

@@ -71,26 +71,34 @@ void append_journal_field(std::string& entry, std::string_view name, std::string
 }
 
 std::string encode_journal_entry(level lvl, std::string_view message,
-                                 const std::vector<std::pair<std::string, std::string>>& fields,
-                                 std::string_view identifier) {
+                                 const detail::field_list& fields, std::string_view identifier) {
     std::string entry;
     std::size_t size = message.size() + identifier.size() + 64;
-    for (const auto& [key, value] : fields) {
-        size += key.size() + value.size() + 16;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        size += fields.key(i).size() + fields.value(i).size() + 16;
     }
     entry.reserve(size);
     append_journal_field(entry, "MESSAGE", message);
     const char priority = static_cast<char>('0' + static_cast<int>(lvl));
     append_journal_field(entry, "PRIORITY", std::string_view(&priority, 1));
     append_journal_field(entry, "SYSLOG_IDENTIFIER", identifier);
-    for (const auto& [key, value] : fields) {
-        std::string name = journal_field_name(key);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        std::string name = journal_field_name(fields.key(i));
         if (name == "MESSAGE" || name == "PRIORITY" || name == "SYSLOG_IDENTIFIER") {
             name.insert(0, "FIELD_");
         }
-        append_journal_field(entry, name, value);
+        append_journal_field(entry, name, fields.value(i));
     }
     return entry;
+}
+
+std::string encode_journal_entry(level lvl, std::string_view message,
+                                 std::initializer_list<field> fields, std::string_view identifier) {
+    detail::field_list list;
+    for (const field& f : fields) {
+        list.add(f.key, f.value);
+    }
+    return encode_journal_entry(lvl, message, list, identifier);
 }
 
 journal_backend::journal_backend(std::string socket_path, std::string identifier)
@@ -102,14 +110,14 @@ journal_backend::~journal_backend() {
 
 void journal_backend::consume(const bl::record_view& rec) {
     const auto lvl = bl::extract<level>(detail::severity_attribute, rec);
-    const auto message = bl::extract<std::string>("Message", rec);
+    const auto message = bl::extract<std::string>(detail::message_attribute, rec);
     const auto fields = bl::extract<detail::field_list>(detail::fields_attribute, rec);
-    static const std::vector<std::pair<std::string, std::string>> no_fields;
+    static const detail::field_list no_fields;
     std::string_view text;
     if (message) {
         text = *message;
     }
-    send(encode_journal_entry(lvl ? *lvl : level::info, text, fields ? fields->pairs : no_fields,
+    send(encode_journal_entry(lvl ? *lvl : level::info, text, fields ? *fields : no_fields,
                               identifier_));
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 #include <boost/log/core/record_view.hpp>
 #include <boost/log/sinks/basic_sink_backend.hpp>
 
+#include "log_record.hpp"
 #include "logging.hpp"
 
 namespace regcenter::logging {
@@ -41,7 +43,11 @@ void append_journal_field(std::string& entry, std::string_view name, std::string
 /// field under journal_field_name(key). A field whose name would be one of those three gets
 /// the prefix "FIELD_" instead of overriding it.
 std::string encode_journal_entry(level lvl, std::string_view message,
-                                 const std::vector<std::pair<std::string, std::string>>& fields,
+                                 const detail::field_list& fields,
+                                 std::string_view identifier = "regcenterd");
+/// The same with fields given in place (tests, tools).
+std::string encode_journal_entry(level lvl, std::string_view message,
+                                 std::initializer_list<field> fields,
                                  std::string_view identifier = "regcenterd");
 
 /// The backend; use it behind boost::log::sinks::synchronous_sink, which serializes consume().

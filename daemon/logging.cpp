@@ -5,14 +5,13 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <span>
 
 #include <boost/core/null_deleter.hpp>
 #include <boost/log/attributes/value_extraction.hpp>
 #include <boost/log/core.hpp>
-#include <boost/log/expressions.hpp>
 #include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/log/sinks/text_ostream_backend.hpp>
-#include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/sources/severity_logger.hpp>
 #include <boost/log/utility/formatting_ostream.hpp>
 
@@ -70,14 +69,25 @@ void append_value(std::string& out, std::string_view value) {
 void format_record(const bl::record_view& rec, bl::formatting_ostream& out) {
     const auto sev = bl::extract<level>(detail::severity_attribute, rec);
     const auto fields = bl::extract<field_list>(detail::fields_attribute, rec);
-    out << format_rfc3339(std::chrono::system_clock::now()) << ' '
-        << (sev ? level_name(*sev) : "info") << ' ' << rec[bl::expressions::smessage];
+    std::string line = format_rfc3339(std::chrono::system_clock::now());
+    line += ' ';
+    line += sev ? level_name(*sev) : "info";
+    line += ' ';
+    if (const auto message = bl::extract<std::string>(detail::message_attribute, rec)) {
+        line += *message;
+    }
     if (fields) {
-        out << fields->text;
+        for (std::size_t i = 0; i < fields->size(); ++i) {
+            line += ' ';
+            line += fields->key(i);
+            line += '=';
+            append_value(line, fields->value(i));
+        }
     }
     // The newline is part of the record, so the backend writes each line with one write(2)
     // (its own inserted newline would be a second one on the unbuffered stderr).
-    out << '\n';
+    line += '\n';
+    out << line;
 }
 
 bl::sources::severity_logger_mt<level>& logger() {
@@ -110,8 +120,7 @@ void install_sink(const output* out) {
     });
 }
 
-template <class Fields>
-void write_record(level lvl, std::string_view message, const Fields& fields) {
+void write_record(level lvl, std::string_view message, std::span<const field> fields) {
     if (static_cast<int>(lvl) > g_min_level.load(std::memory_order_relaxed)) {
         return;
     }
@@ -123,19 +132,20 @@ void write_record(level lvl, std::string_view message, const Fields& fields) {
     }
     if (fields.size() != 0) {
         field_list list;
+        std::size_t bytes = 0;
         for (const field& f : fields) {
-            list.text += ' ';
-            list.text += f.key;
-            list.text += '=';
-            append_value(list.text, f.value);
-            list.pairs.emplace_back(std::string(f.key), std::string(f.value));
+            bytes += f.key.size() + f.value.size();
+        }
+        list.reserve(fields.size(), bytes);
+        for (const field& f : fields) {
+            list.add(f.key, f.value);
         }
         rec.attribute_values().insert(detail::fields_attribute,
                                       bl::attributes::make_attribute_value(std::move(list)));
     }
-    bl::record_ostream stream(rec);
-    stream << message;
-    stream.flush();
+    // The message as the attribute a record_ostream would make, without building a stream.
+    rec.attribute_values().insert(detail::message_attribute,
+                                  bl::attributes::make_attribute_value(std::string(message)));
     lg.push_record(std::move(rec));
 }
 
@@ -165,10 +175,10 @@ std::optional<level> parse_level(std::string_view name) {
 }
 
 void write(level lvl, std::string_view message, std::initializer_list<field> fields) {
-    write_record(lvl, message, fields);
+    write_record(lvl, message, std::span<const field>(fields.begin(), fields.size()));
 }
 
-void write(level lvl, std::string_view message, const std::vector<field>& fields) {
+void write(level lvl, std::string_view message, std::span<const field> fields) {
     write_record(lvl, message, fields);
 }
 

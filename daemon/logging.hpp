@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,8 +52,8 @@ std::optional<level> parse_level(std::string_view name);
 /// Emits one record if `lvl` passes the filter. Thread-safe.
 void write(level lvl, std::string_view message, std::initializer_list<field> fields = {});
 
-/// The same with a field list built at run time.
-void write(level lvl, std::string_view message, const std::vector<field>& fields);
+/// The same with a field list built at run time (a vector, an array).
+void write(level lvl, std::string_view message, std::span<const field> fields);
 
 /// Records the journal sink could not deliver and dropped (0 with the console sink).
 std::uint64_t dropped_records();

@@ -7,6 +7,7 @@
 // gets for the frequent updates. Rare events (a job, a disconnect) may simply look up each time.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -69,11 +70,11 @@ class family {
         if (values.size() != label_names_.size()) {
             throw std::invalid_argument("wrong number of label values");
         }
-        std::vector<std::string> key(values.begin(), values.end());
         std::lock_guard lock(mutex_);
-        auto it = series_.find(key);
+        auto it = series_.find(values);  // no allocation for a series that exists
         if (it == series_.end()) {
-            it = series_.emplace(std::move(key), make_()).first;
+            it = series_.emplace(std::vector<std::string>(values.begin(), values.end()), make_())
+                     .first;
         }
         return *it->second;
     }
@@ -90,10 +91,21 @@ class family {
     }
 
   private:
+    // Orders label values as vectors of strings do, and compares them with a list of views.
+    struct values_less {
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return std::lexicographical_compare(
+                a.begin(), a.end(), b.begin(), b.end(),
+                [](std::string_view x, std::string_view y) { return x < y; });
+        }
+    };
+
     const std::vector<std::string> label_names_;
     const factory make_;
     mutable std::mutex mutex_;
-    std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_;
+    std::map<std::vector<std::string>, std::unique_ptr<Metric>, values_less> series_;
 };
 
 /// Bounds the distinct values a label fed from outside (an action name a master chose) may

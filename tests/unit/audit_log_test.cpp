@@ -207,5 +207,69 @@ TEST(audit_entry, a_call_started_in_process_has_no_request_and_its_own_status) {
     EXPECT_EQ(audit_job_entry(empty).at("result").at("status"), "no-targets");
 }
 
+job_record finished_call() {
+    job_record job;
+    job.id = "fedcba9876543210";
+    job.kind = "call";
+    job.action = "echo";
+    job.args = json::parse(R"({"n":1})");
+    job.started_by = "admin:sha256:bbbbbbbbbbbbbbbb";
+    job.admin_request = {"POST", "/v1/masters/m1/actions/echo"};
+    job.started_at = std::chrono::system_clock::now() - 20ms;
+    job.duration = 20ms;
+    job.done = true;
+    job_result r;
+    r.master = "m1";
+    r.status = job_status::timeout;
+    job.results.push_back(r);
+    job.summary.timeout = 1;
+    return job;
+}
+
+// The line after its timestamp and level: what a console sink prints for one record.
+std::string without_time(const std::string& line) {
+    const auto level = line.find(' ');
+    return level == std::string::npos ? line : line.substr(level + 1);
+}
+
+// record_job() makes the log copy from the job itself, and the JSON entry only for the file:
+// both must be what record(audit_job_entry(job)) writes.
+TEST_F(audit_log_test, a_job_s_entry_and_log_copy_are_those_of_its_json_entry) {
+    const job_record job = finished_call();
+    const fs::path file = dir_ / "audit.jsonl";
+    audit_log log(file.string());
+
+    std::ostringstream captured;
+    std::streambuf* const console = std::clog.rdbuf(captured.rdbuf());
+    log.record_job(job);
+    log.record(audit_job_entry(job));
+    std::clog.rdbuf(console);
+
+    std::vector<std::string> printed;
+    std::istringstream in(captured.str());
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("EVENT=audit") != std::string::npos) {
+            printed.push_back(without_time(line));
+        }
+    }
+    ASSERT_EQ(printed.size(), 2u) << captured.str();
+    EXPECT_EQ(printed[0], printed[1]);
+    for (const char* field : {"WHO=admin:sha256:bbbbbbbbbbbbbbbb", "WHAT=action-call",
+                              "METHOD=POST", "PATH=/v1/masters/m1/actions/echo", "ACTION=echo",
+                              "TARGETS=m1", "JOB_ID=fedcba9876543210", "STATUS=timeout"}) {
+        EXPECT_NE(printed[0].find(field), std::string::npos) << field << " in " << printed[0];
+    }
+    EXPECT_NE(printed[0].find("ARGS_SHA256=" + args_sha256(job.args)), std::string::npos);
+
+    auto entries = lines(file);
+    ASSERT_EQ(entries.size(), 2u);
+    for (json::object& e : entries) {
+        EXPECT_TRUE(e.contains("at"));
+        e.erase("at");
+    }
+    EXPECT_EQ(entries[0], entries[1]);
+    EXPECT_EQ(entries[0], audit_job_entry(job));
+}
+
 }  // namespace
 }  // namespace regcenter

@@ -82,6 +82,33 @@ TEST(codec, wire_forms_match_the_spec) {
               json::parse(R"({"cmd":"auth","token":"t","name":"n","labels":{"k":"v"}})"));
 }
 
+// stream-open, stream-credit and stream-end are written without a json::object (one per call
+// and per fan-out target): their text must be exactly what Boost.JSON would write.
+TEST(codec, per_stream_messages_are_written_as_boost_json_would) {
+    const std::string awkward =
+        std::string("q\"b\\s/\b\f\n\r\t") + '\x01' + '\x1f' + "\xc3\xa9\xe2\x82\xac" + '\0' + "end";
+    const stream_open open{7, awkward, json::parse(R"({"k":[1,"two",null],"e":"\u0002"})"), awkward,
+                           true};
+    EXPECT_EQ(encode(open), json::serialize(json::object{{"cmd", "stream-open"},
+                                                         {"stream", 7},
+                                                         {"action", awkward},
+                                                         {"args", open.args},
+                                                         {"input", awkward},
+                                                         {"end", true}}));
+    EXPECT_EQ(decode_ok(encode(open)), message{open});
+
+    const stream_open plain{4294967295u, "echo", nullptr};
+    EXPECT_EQ(encode(plain),
+              R"({"cmd":"stream-open","stream":4294967295,"action":"echo","args":null})");
+    EXPECT_EQ(decode_ok(encode(plain)), message{plain});
+    EXPECT_EQ(encode(stream_open{0, "", nullptr, std::string(), false}),
+              R"({"cmd":"stream-open","stream":0,"action":"","args":null,"input":""})");
+
+    EXPECT_EQ(encode(stream_credit{3, 18446744073709551615ull}),
+              R"({"cmd":"stream-credit","stream":3,"bytes":18446744073709551615})");
+    EXPECT_EQ(encode(stream_end{12}), R"({"cmd":"stream-end","stream":12})");
+}
+
 TEST(codec, original_auth_message_decodes) {
     // The PHP original's masters send just cmd and token.
     const message m = decode_ok(R"({"cmd":"auth","token":"register-center-token-2024"})");
