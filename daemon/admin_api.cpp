@@ -31,7 +31,7 @@ std::optional<json::object> parse_body(const route_context& ctx, http_response& 
 }
 
 std::string caller(const center_state& state) {
-    return "admin:" + token_fingerprint(state.admin_token());
+    return state.admin_caller();
 }
 
 }  // namespace admin

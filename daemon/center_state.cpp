@@ -9,6 +9,7 @@
 
 #include "logging.hpp"
 #include "master_session.hpp"
+#include "regcenter/common/sha256.hpp"
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
@@ -22,6 +23,7 @@ center_state::center_state(center_options options)
     : options_(std::move(options)),
       tokens_(options_.auth_tokens),
       admin_token_(options_.admin_token),
+      admin_caller_("admin:" + token_fingerprint(admin_token_)),
       // The wheel's horizon: the longest delay the sweep schedules (stall checks come every
       // tick, pings and evictions within the heartbeat timeout).
       deadlines_(sweep_period(), std::chrono::duration_cast<clock::duration>(
@@ -32,19 +34,33 @@ center_state::center_state(center_options options)
             [this](const char* type, const job_record& job) { on_job_change(type, job); }) {}
 
 void center_state::on_job_change(const char* type, const job_record& job) {
-    boost::json::object data{
-        {"job", job.id}, {"kind", job.kind}, {"action", job.action}, {"targets", job.targets}};
     if (job.done) {
         metrics_.job_finished(job);
-        data["summary"] = boost::json::object{{"ok", job.summary.ok},
-                                              {"error", job.summary.error},
-                                              {"timeout", job.summary.timeout},
-                                              {"disconnected", job.summary.disconnected}};
     } else {
         metrics_.job_started(job);
-        data["started_by"] = job.started_by;
     }
-    events_.publish(type, std::move(data));
+    // Most job events are never watched: their data is made from this brief copy if one is.
+    struct brief {
+        std::string job, kind, action, started_by;
+        std::size_t targets;
+        bool done;
+        job_summary summary;
+    };
+    events_.publish_lazily(
+        type, [b = brief{job.id, job.kind, job.action, job.done ? std::string() : job.started_by,
+                         job.targets, job.done, job.summary}] {
+            boost::json::object data{
+                {"job", b.job}, {"kind", b.kind}, {"action", b.action}, {"targets", b.targets}};
+            if (b.done) {
+                data["summary"] = boost::json::object{{"ok", b.summary.ok},
+                                                      {"error", b.summary.error},
+                                                      {"timeout", b.summary.timeout},
+                                                      {"disconnected", b.summary.disconnected}};
+            } else {
+                data["started_by"] = b.started_by;
+            }
+            return data;
+        });
     if (job.done) {
         audit_.record_job(job);  // one entry per job, when it finished
         // Its calls' frames and buffers, and soon its answer, are freed: many of them.
@@ -60,8 +76,15 @@ std::string center_state::admin_token() const {
 }
 
 void center_state::set_admin_token(std::string token) {
+    std::string caller = "admin:" + token_fingerprint(token);
     std::lock_guard lock(admin_token_mutex_);
     admin_token_ = std::move(token);
+    admin_caller_ = std::move(caller);
+}
+
+std::string center_state::admin_caller() const {
+    std::lock_guard lock(admin_token_mutex_);
+    return admin_caller_;
 }
 
 std::vector<master_info> center_state::master_list() const {

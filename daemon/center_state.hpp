@@ -47,6 +47,9 @@ class center_state {
 
     std::string admin_token() const;
     void set_admin_token(std::string token);
+    /// Who a request with the admin token is in the audit log and the jobs it starts:
+    /// "admin:" and the token's fingerprint, computed when the token is set.
+    std::string admin_caller() const;
 
     /// Authenticated sessions, ordered by connection time then id.
     std::vector<master_info> master_list() const;
@@ -118,6 +121,7 @@ class center_state {
     token_store tokens_;
     mutable std::mutex admin_token_mutex_;
     std::string admin_token_;
+    std::string admin_caller_;
     std::atomic<bool> accepting_{true};
     std::atomic<bool> sweeping_{false};
     std::mutex operator_streams_mutex_;

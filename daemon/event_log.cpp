@@ -17,17 +17,27 @@ bool event_filter::matches(const event& e) const {
         return false;
     }
     if (!services.empty()) {
-        const json::value* service = e.data.if_contains("service");
+        const json::value* service = e.data().if_contains("service");
         return service != nullptr && service->is_string() &&
                services.contains(std::string(service->get_string()));
     }
     return true;
 }
 
+const json::object& event::data() const {
+    std::call_once(built_, [this] {
+        if (build_) {
+            data_ = build_();
+            build_ = nullptr;  // what it captured is not needed any more
+        }
+    });
+    return data_;
+}
+
 const std::string& event::json() const {
     std::call_once(serialized_, [this] {
         json::object whole{{"index", index}, {"type", type}, {"at", format_rfc3339(at)}};
-        for (const auto& [k, v] : data) {
+        for (const auto& [k, v] : data()) {
             whole[k] = v;
         }
         json_ = json::serialize(whole);
@@ -38,9 +48,19 @@ const std::string& event::json() const {
 std::uint64_t event_log::publish(std::string type, json::object data) {
     auto e = std::make_shared<event>();
     e->type = std::move(type);
+    e->data_ = std::move(data);
+    return publish(std::move(e));
+}
+
+std::uint64_t event_log::publish_lazily(std::string type, event_data_builder build) {
+    auto e = std::make_shared<event>();
+    e->type = std::move(type);
+    e->build_ = std::move(build);
+    return publish(std::move(e));
+}
+
+std::uint64_t event_log::publish(std::shared_ptr<event> e) {
     e->at = std::chrono::system_clock::now();
-    e->data = std::move(data);
-    std::vector<listener> to_call;
     {
         std::lock_guard lock(mutex_);
         e->index = next_index_++;

@@ -34,17 +34,28 @@ inline constexpr std::array<const char*, 7> all = {
     tokens_changed,       job_started,         job_finished};
 }  // namespace event_type
 
+/// Makes an event's data when it is first needed.
+using event_data_builder = std::function<boost::json::object()>;
+
 struct event {
     std::uint64_t index = 0;  ///< 1, 2, 3, … for the life of the center
     std::string type;
     std::chrono::system_clock::time_point at;
-    boost::json::object data;  ///< master, name, service, reason, job, … by type
+
+    /// The event's own members: master, name, service, reason, job, … by type. Built at first
+    /// use for an event published with a builder (job events: most are never watched).
+    /// Thread-safe.
+    const boost::json::object& data() const;
 
     /// The whole event as JSON text, serialized once, at first use, and shared by every
     /// watcher; an event nobody watches (most job events) is never serialized. Thread-safe.
     const std::string& json() const;
 
   private:
+    friend class event_log;
+    mutable std::once_flag built_;
+    mutable event_data_builder build_;
+    mutable boost::json::object data_;
     mutable std::once_flag serialized_;
     mutable std::string json_;
 };
@@ -71,6 +82,8 @@ class event_log {
 
     /// Records an event and hands it to every subscriber; returns its index.
     std::uint64_t publish(std::string type, boost::json::object data);
+    /// The same with data made only if someone reads it (a watcher, GET /v1/events).
+    std::uint64_t publish_lazily(std::string type, event_data_builder build);
 
     /// The events after `index` that pass `filter`, oldest first; nullopt when events after
     /// `index` have already left the history (the caller must re-list, then watch from now).
@@ -111,6 +124,7 @@ class event_log {
     std::size_t history() const { return history_; }
 
   private:
+    std::uint64_t publish(std::shared_ptr<event> e);
     std::optional<std::vector<event_ptr>> since_locked(std::uint64_t index,
                                                        const event_filter& filter) const;
 

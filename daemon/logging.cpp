@@ -2,6 +2,7 @@
 // or the journal sink (journal_sink.hpp) instead of the console.
 #include "logging.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -51,7 +52,9 @@ const char* level_name(level l) {
 
 // Values are quoted only when they need it, so common lines stay easy to read and grep.
 void append_value(std::string& out, std::string_view value) {
-    const bool plain = !value.empty() && value.find_first_of(" \"=\t\n") == std::string_view::npos;
+    const bool plain = !value.empty() && std::none_of(value.begin(), value.end(), [](char c) {
+        return c == ' ' || c == '"' || c == '=' || c == '\t' || c == '\n';
+    });
     if (plain) {
         out += value;
         return;

@@ -56,6 +56,37 @@ TEST(event_log, filters_by_type_and_service) {
     EXPECT_EQ(log.since(0, services)->at(0)->index, 2u);
 }
 
+// Job events are published with a builder: it runs once, when the data is first read, and not
+// at all for an event nobody reads.
+TEST(event_log, lazily_published_data_is_built_once_and_only_when_read) {
+    event_log log;
+    int built = 0;
+    const auto builder = [&built](std::string service) {
+        return [&built, service] {
+            ++built;
+            return json::object{{"service", service}};
+        };
+    };
+    log.publish_lazily("service-registered", builder("http"));
+    log.publish_lazily("service-registered", builder("db"));
+    log.publish_lazily("service-registered", builder("never-read"));
+    EXPECT_EQ(built, 0);
+
+    event_filter services;
+    services.services = {"db"};
+    const auto matched = log.since(0, services);  // the filter reads every event's data
+    ASSERT_EQ(matched->size(), 1u);
+    EXPECT_EQ(matched->at(0)->index, 2u);
+    EXPECT_EQ(built, 3);
+    EXPECT_EQ(json::parse(matched->at(0)->json()).at("service"), "db");
+    EXPECT_EQ(matched->at(0)->data().at("service"), "db");
+    EXPECT_EQ(built, 3);  // not again
+
+    log.publish_lazily("job-started", builder("unread"));
+    EXPECT_EQ(log.since(3)->size(), 1u);  // no filter: listed without building
+    EXPECT_EQ(built, 3);
+}
+
 TEST(event_log, a_subscription_continues_exactly_where_its_backlog_ends) {
     event_log log;
     log.publish("a", {});
