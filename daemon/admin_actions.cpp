@@ -14,45 +14,71 @@ namespace regcenter::admin {
 namespace json = boost::json;
 namespace {
 
-// The body fields both routes share.
-struct action_body {
-    json::value args;
-    std::string input;
-    std::chrono::milliseconds timeout{30000};
-};
+// Rejects keys a route doesn't know: a misspelt "selector" must not become a fleet-wide run.
+bool only_known_keys(const route_context& ctx, const json::object& body,
+                     std::initializer_list<std::string_view> known, http_response& error) {
+    std::string problem;
+    if (!check_known_keys(body, known, problem)) {
+        error = ctx.fail(http::status::bad_request, "bad-request", problem);
+        return false;
+    }
+    return true;
+}
 
-// Reads args, input / input_base64 and timeout_ms; nullopt with a 400 in `error` otherwise.
-std::optional<action_body> read_action_body(const route_context& ctx, const json::object& body,
-                                            http_response& error) {
+// read_action_body with its problem as a 400.
+std::optional<action_body> read_action_fields(const route_context& ctx, const json::object& body,
+                                              http_response& error) {
+    std::string problem;
+    auto out = read_action_body(body, problem);
+    if (!out) {
+        error = ctx.fail(http::status::bad_request, "bad-request", problem);
+    }
+    return out;
+}
+
+}  // namespace
+
+bool check_known_keys(const json::object& body, std::initializer_list<std::string_view> known,
+                      std::string& problem) {
+    for (const auto& [key, value] : body) {
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            std::string list;
+            for (auto k : known) {
+                list += (list.empty() ? "" : ", ") + std::string(k);
+            }
+            problem = "unknown key \"" + std::string(key) + "\" (expected " + list + ")";
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<action_body> read_action_body(const json::object& body, std::string& problem) {
     action_body out;
     if (const json::value* args = body.if_contains("args")) {
         out.args = *args;
     }
     if (body.contains("input") && body.contains("input_base64")) {
-        error = ctx.fail(http::status::bad_request, "bad-request",
-                         "give \"input\" or \"input_base64\", not both");
+        problem = "give \"input\" or \"input_base64\", not both";
         return std::nullopt;
     }
     if (const json::value* input = body.if_contains("input")) {
         if (!input->is_string()) {
-            error = ctx.fail(http::status::bad_request, "bad-request",
-                             "\"input\" must be a string (binary input goes in \"input_base64\")");
+            problem = "\"input\" must be a string (binary input goes in \"input_base64\")";
             return std::nullopt;
         }
         out.input = std::string(input->get_string());
     }
     if (const json::value* input = body.if_contains("input_base64")) {
         if (!input->is_string() || !base64_decode(input->get_string(), out.input)) {
-            error = ctx.fail(http::status::bad_request, "bad-request",
-                             "\"input_base64\" must be a base64 string");
+            problem = "\"input_base64\" must be a base64 string";
             return std::nullopt;
         }
     }
     if (const json::value* timeout = body.if_contains("timeout_ms")) {
         const double ms = timeout->is_number() ? timeout->to_number<double>() : -1;
         if (ms < 1 || ms > 24 * 3600 * 1000.0) {
-            error = ctx.fail(http::status::bad_request, "bad-request",
-                             "\"timeout_ms\" must be a number from 1 to 86400000");
+            problem = "\"timeout_ms\" must be a number from 1 to 86400000";
             return std::nullopt;
         }
         out.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(ms));
@@ -60,24 +86,39 @@ std::optional<action_body> read_action_body(const route_context& ctx, const json
     return out;
 }
 
-// Rejects keys a route doesn't know: a misspelt "selector" must not become a fleet-wide run.
-bool only_known_keys(const route_context& ctx, const json::object& body,
-                     std::initializer_list<std::string_view> known, http_response& error) {
-    for (const auto& [key, value] : body) {
-        if (std::find(known.begin(), known.end(), key) == known.end()) {
-            std::string list;
-            for (auto k : known) {
-                list += (list.empty() ? "" : ", ") + std::string(k);
-            }
-            error = ctx.fail(http::status::bad_request, "bad-request",
-                             "unknown key \"" + std::string(key) + "\" (expected " + list + ")");
-            return false;
-        }
-    }
-    return true;
+std::string too_many_jobs_message() {
+    std::string message = "the limit of ";
+    message += std::to_string(max_running_jobs);
+    message += " running jobs is reached; retry when some have finished (GET /v1/jobs)";
+    return message;
 }
 
-}  // namespace
+void put_call_answer(json::object& into, std::string_view job, std::string_view master,
+                     std::string_view action, const call_result& r) {
+    into["job"] = job;
+    into["master"] = master;
+    into["action"] = action;
+    into["status"] = r.status;
+    into["duration_ms"] = r.duration.count();
+    if (r.status == "ok") {
+        put_output(into, r.output);
+    } else {
+        into["error"] = json::object{{"code", r.error_code}, {"message", r.error_message}};
+    }
+}
+
+http::status call_answer_status(const call_result& r) {
+    if (r.status == "ok") {
+        return http::status::ok;
+    }
+    if (r.status == "not-found" || r.error_code == proto::stream_error_code::unknown_action) {
+        return http::status::not_found;
+    }
+    if (r.status == "timeout") {
+        return http::status::gateway_timeout;
+    }
+    return http::status::bad_gateway;
+}
 
 std::optional<action_path> parse_action_path(std::string_view path) {
     constexpr std::string_view prefix = "/v1/masters/";
@@ -109,10 +150,8 @@ std::optional<http_response> refuse_if_too_many_jobs(const route_context& ctx) {
     if (ctx.state.jobs().running() < max_running_jobs) {
         return std::nullopt;
     }
-    std::string message = "the limit of ";
-    message += std::to_string(max_running_jobs);
-    message += " running jobs is reached; retry when some have finished (GET /v1/jobs)";
-    auto res = ctx.fail(http::status::service_unavailable, "too-many-jobs", message);
+    auto res =
+        ctx.fail(http::status::service_unavailable, "too-many-jobs", too_many_jobs_message());
     res.set(http::field::retry_after, "1");
     return res;
 }
@@ -135,7 +174,7 @@ void call_route(const route_context& ctx, std::string id, std::string action,
             !only_known_keys(ctx, *body, {"args", "input", "input_base64", "timeout_ms"}, error)) {
             return respond(std::move(error));
         }
-        auto fields = read_action_body(ctx, *body, error);
+        auto fields = read_action_fields(ctx, *body, error);
         if (!fields) {
             return respond(std::move(error));
         }
@@ -151,26 +190,9 @@ void call_route(const route_context& ctx, std::string id, std::string action,
     start_call_job(
         ctx.state, std::move(call), caller(ctx.state),
         [=, respond = std::move(respond)](const std::string& job, call_result r) {
-            json::object body{{"job", job},
-                              {"master", master},
-                              {"action", action_name},
-                              {"status", r.status},
-                              {"duration_ms", r.duration.count()}};
-            http::status status = http::status::ok;
-            if (r.status == "ok") {
-                put_output(body, r.output);
-            } else {
-                body["error"] = json::object{{"code", r.error_code}, {"message", r.error_message}};
-                if (r.status == "not-found" ||
-                    r.error_code == proto::stream_error_code::unknown_action) {
-                    status = http::status::not_found;
-                } else if (r.status == "timeout") {
-                    status = http::status::gateway_timeout;
-                } else {
-                    status = http::status::bad_gateway;
-                }
-            }
-            respond(json_response(status, body, version, keep_alive));
+            json::object body;
+            put_call_answer(body, job, master, action_name, r);
+            respond(json_response(call_answer_status(r), body, version, keep_alive));
         },
         job_request{std::string(ctx.request.method_string()), std::string(ctx.path)});
 }
@@ -196,7 +218,7 @@ void fan_out_route(const route_context& ctx, std::string action, admin_responder
                                       error)) {
             return respond(std::move(error));
         }
-        auto fields = read_action_body(ctx, *body, error);
+        auto fields = read_action_fields(ctx, *body, error);
         if (!fields) {
             return respond(std::move(error));
         }

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "admin_calls.hpp"
 #include "admin_routes.hpp"
 #include "center_state.hpp"
 #include "logging.hpp"
@@ -237,6 +238,11 @@ void handle_admin_request(center_state& state, const http_request& request,
         return respond(admin::unauthorized(ctx));
     }
     respond = admin::audit_request(ctx, std::move(respond));  // docs/audit.md
+    if (ctx.path == calls_path) {
+        return respond(ctx.fail(http::status::upgrade_required, "upgrade-required",
+                                "the call endpoint speaks WebSocket: send an upgrade request, "
+                                "then one JSON message per call (docs/admin-api.md)"));
+    }
     if (auto p = admin::parse_action_path(ctx.path)) {
         if (p->stream) {
             return respond(ctx.fail(http::status::upgrade_required, "upgrade-required",

@@ -1,12 +1,15 @@
 // What the admin route files share: the request being served and how to answer it.
 #pragma once
 
+#include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
 
+#include "action_call.hpp"
 #include "admin_api.hpp"
 
 namespace regcenter {
@@ -88,6 +91,29 @@ std::string caller(const center_state& state);
 
 /// A 503 when max_running_jobs jobs are running, so that a runaway script can't pile up jobs.
 std::optional<http_response> refuse_if_too_many_jobs(const route_context& ctx);
+/// What that 503 says.
+std::string too_many_jobs_message();
+
+/// False, with the first unknown key named in `problem`, if `body` has a key not in `known`:
+/// a misspelt "selector" must not become a fleet-wide run.
+bool check_known_keys(const boost::json::object& body,
+                      std::initializer_list<std::string_view> known, std::string& problem);
+
+/// The members a call or fan-out takes besides its target.
+struct action_body {
+    boost::json::value args;
+    std::string input;
+    std::chrono::milliseconds timeout{30000};
+};
+/// Reads args, input or input_base64, and timeout_ms; nullopt with what is wrong in `problem`.
+std::optional<action_body> read_action_body(const boost::json::object& body, std::string& problem);
+
+/// Appends a finished call's answer to `into`: job, master, action, status, duration_ms, then
+/// output (put_output) or error {code, message}.
+void put_call_answer(boost::json::object& into, std::string_view job, std::string_view master,
+                     std::string_view action, const call_result& r);
+/// The HTTP status of that answer: 200, 404 (no such master or action), 504 (timeout), 502.
+http::status call_answer_status(const call_result& r);
 
 /// POST /v1/masters/{id}/actions/{action}: one master, answered when the call completes.
 void call_route(const route_context& ctx, std::string id, std::string action,

@@ -2,6 +2,7 @@
 #include "admin_session.hpp"
 
 #include "admin_api.hpp"
+#include "admin_calls.hpp"
 #include "admin_events.hpp"
 #include "admin_stream.hpp"
 #include "center_state.hpp"
@@ -56,6 +57,15 @@ void admin_session::on_read(beast::error_code ec, std::size_t) {
             const bool keep_alive = !upgrade && refusal->keep_alive();
             refusal->keep_alive(keep_alive);
             return write_response(std::move(*refusal), keep_alive);
+        }
+        return;
+    }
+    if (websocket::is_upgrade(parser_->get()) &&
+        target_path(parser_->get().target()) == calls_path) {
+        // The call endpoint takes the connection over; this session ends here.
+        http_request request = parser_->release();
+        if (auto refusal = start_admin_calls(stream_, state_, request)) {
+            return write_response(std::move(*refusal), false);
         }
         return;
     }

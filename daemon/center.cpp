@@ -108,8 +108,9 @@ void center::stop() {
     if (!state.wait_operator_streams_ended(shutdown_grace)) {
         logging::warning("operator streams did not close in time; their connections are cut");
     }
-    // Event watchers are closed last, so they still get the events of the sessions that just
-    // ended (master-disconnected with reason shutdown), then 1001.
+    // Event watchers and call sessions are closed last, so that watchers still get the events
+    // of the sessions that just ended (master-disconnected with reason shutdown) and call
+    // sessions the answers of their last calls, then 1001.
     state.close_watchers();
     if (!state.wait_watchers_ended(shutdown_grace)) {
         logging::warning("event watchers did not close in time; their connections are cut",

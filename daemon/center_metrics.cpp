@@ -127,6 +127,9 @@ center_metrics::center_metrics(center_state& state)
     registry_.add_gauge("regcenter_event_watchers",
                         "Event watchers connected to GET /v1/events (WebSocket and SSE).",
                         [&state, count] { return count(state.watchers()); });
+    registry_.add_gauge("regcenter_call_sessions",
+                        "Operator connections to the call endpoint, GET /v1/calls.",
+                        [&state, count] { return count(state.call_sessions()); });
     registry_.add_gauge("regcenter_jobs_running", "Jobs (calls, fan-outs, streams) running.",
                         [&state, count] { return count(state.jobs().running()); });
 }

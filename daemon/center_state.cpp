@@ -124,13 +124,14 @@ bool center_state::wait_operator_streams_ended(std::chrono::milliseconds timeout
     return operator_streams_ended_.wait_for(lock, timeout, [&] { return operator_streams_ == 0; });
 }
 
-std::optional<std::uint64_t> center_state::watcher_started(std::function<void()> close) {
+std::optional<std::uint64_t> center_state::watcher_started(std::function<void()> close,
+                                                           watcher_kind kind) {
     std::lock_guard lock(watchers_mutex_);
     if (watchers_closed_) {
         return std::nullopt;
     }
     const std::uint64_t id = next_watcher_++;
-    watchers_.emplace(id, std::move(close));
+    watchers_.emplace(id, watcher{std::move(close), kind});
     return id;
 }
 
@@ -147,8 +148,8 @@ void center_state::close_watchers() {
     {
         std::lock_guard lock(watchers_mutex_);
         watchers_closed_ = true;
-        for (auto& [id, close] : watchers_) {
-            closers.push_back(std::exchange(close, {}));
+        for (auto& [id, w] : watchers_) {
+            closers.push_back(std::exchange(w.close, {}));
         }
     }
     // Outside the lock: a closer only posts, but it must never wait on a watcher that is
@@ -166,8 +167,18 @@ bool center_state::wait_watchers_ended(std::chrono::milliseconds timeout) {
 }
 
 std::size_t center_state::watchers() const {
+    return watchers_of(watcher_kind::event_watcher);
+}
+
+std::size_t center_state::call_sessions() const {
+    return watchers_of(watcher_kind::call_session);
+}
+
+std::size_t center_state::watchers_of(watcher_kind kind) const {
     std::lock_guard lock(watchers_mutex_);
-    return watchers_.size();
+    return static_cast<std::size_t>(
+        std::count_if(watchers_.begin(), watchers_.end(),
+                      [kind](const auto& w) { return w.second.kind == kind; }));
 }
 
 std::chrono::steady_clock::duration center_state::sweep_period() const {

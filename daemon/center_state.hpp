@@ -29,6 +29,12 @@
 
 namespace regcenter {
 
+/// Long-lived operator connections that stop() closes with 1001.
+enum class watcher_kind {
+    event_watcher,  ///< GET /v1/events
+    call_session,   ///< GET /v1/calls
+};
+
 class center_state {
   public:
     explicit center_state(center_options options);
@@ -72,13 +78,18 @@ class center_state {
     /// them with 1001 and wait until they are gone. `close` is called at most once, on the
     /// stopping thread, and must only post to the watcher's strand. nullopt once
     /// close_watchers() ran: the watcher must close at once.
-    std::optional<std::uint64_t> watcher_started(std::function<void()> close);
+    /// Call sessions (admin_calls) register the same way, but are not event watchers.
+    std::optional<std::uint64_t> watcher_started(std::function<void()> close,
+                                                 watcher_kind kind = watcher_kind::event_watcher);
     void watcher_ended(std::uint64_t id);
     /// Closes every watcher, and every one that starts from now on.
     void close_watchers();
-    /// True once no watcher is left, or false after `timeout`.
+    /// True once no watcher (of either kind) is left, or false after `timeout`.
     bool wait_watchers_ended(std::chrono::milliseconds timeout);
+    /// Event watchers connected now.
     std::size_t watchers() const;
+    /// Call sessions (GET /v1/calls) connected now.
+    std::size_t call_sessions() const;
 
     /// A new connection: registers it and schedules its first check, the auth deadline.
     void add_connection(const std::shared_ptr<master_session>& session);
@@ -129,7 +140,12 @@ class center_state {
     std::size_t operator_streams_ = 0;
     mutable std::mutex watchers_mutex_;
     std::condition_variable watchers_ended_;
-    std::map<std::uint64_t, std::function<void()>> watchers_;
+    std::size_t watchers_of(watcher_kind kind) const;
+    struct watcher {
+        std::function<void()> close;
+        watcher_kind kind;
+    };
+    std::map<std::uint64_t, watcher> watchers_;
     std::uint64_t next_watcher_ = 1;
     bool watchers_closed_ = false;
     registry registry_;
