@@ -35,13 +35,14 @@ std::optional<http_response> start_admin_calls(beast::tcp_stream& stream, center
     if (!admin::authorized(state, request)) {
         return admin::unauthorized(ctx);
     }
-    // Opening the endpoint changes nothing; each call is a job with its own audit entry.
+    // Opening the endpoint changes nothing; each call is a job with its own audit entry, in the
+    // name of the token that opened it (the session keeps it if the token changes later).
     std::make_shared<admin_calls_session>(std::move(stream), state)->run(std::move(request));
     return std::nullopt;
 }
 
 admin_calls_session::admin_calls_session(beast::tcp_stream&& stream, center_state& state)
-    : ws_(std::move(stream)), state_(state) {}
+    : ws_(std::move(stream)), state_(state), caller_(admin::caller(state)) {}
 
 admin_calls_session::~admin_calls_session() {
     if (closer_) {
@@ -51,8 +52,7 @@ admin_calls_session::~admin_calls_session() {
 
 void admin_calls_session::run(http_request request) {
     beast::get_lowest_layer(ws_).expires_never();
-    // An operator that vanishes without closing is noticed by the keep-alive pings.
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(timeouts(true));
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
     ws_.read_message_max(state_.options().max_admin_body);
@@ -86,9 +86,21 @@ void admin_calls_session::on_accept(beast::error_code ec) {
 }
 
 void admin_calls_session::do_read() {
-    if (reading_ || gone_ || shutting_down_ || closing_ || in_flight_ >= max_in_flight ||
-        queued_bytes_ >= max_queued_bytes) {
-        return;  // resumed in on_write once answers went out
+    if (reading_ || gone_ || shutting_down_ || closing_) {
+        return;
+    }
+    if (in_flight_ >= max_in_flight || queued_bytes_ >= max_queued_bytes) {
+        // Resumed in on_write once answers went out. Beast counts a connection with no read
+        // as idle and would cut it, answers due and all: no idle timeout meanwhile.
+        if (!paused_) {
+            paused_ = true;
+            ws_.set_option(timeouts(false));
+        }
+        return;
+    }
+    if (paused_) {
+        paused_ = false;
+        ws_.set_option(timeouts(true));
     }
     reading_ = true;
     ws_.async_read(read_buffer_,
@@ -110,11 +122,8 @@ void admin_calls_session::on_read(beast::error_code ec, std::size_t) {
         return;
     }
     if (!ws_.got_text()) {
-        closing_ = true;
-        ws_.async_close({websocket::close_code::unknown_data,
-                         "calls are JSON text messages (docs/admin-api.md)"},
-                        [self = shared_from_this()](beast::error_code) {});
-        return;
+        return close_with(websocket::close_code::unknown_data,
+                          "calls are JSON text messages (docs/admin-api.md)");
     }
     const std::string text = beast::buffers_to_string(read_buffer_.data());
     read_buffer_.consume(read_buffer_.size());
@@ -171,7 +180,7 @@ void admin_calls_session::start_call(std::string_view text) {
     std::string master_id = call.master_id;
     std::string action_name = call.action;
     start_call_job(
-        state_, std::move(call), admin::caller(state_),
+        state_, std::move(call), caller_,
         [self = shared_from_this(), id = std::move(id), master = std::move(master_id),
          action = std::move(action_name)](const std::string& job, call_result r) {
             json::object out{{"id", id}};
@@ -188,6 +197,14 @@ void admin_calls_session::answer(std::string text) {
         --in_flight_;
         return;
     }
+    if (queued_bytes_ + text.size() > max_unread_bytes) {
+        // The operator stopped reading while its calls kept finishing: answers are not kept
+        // for it without bound. The calls stay in the job history.
+        --in_flight_;
+        return close_with(websocket::close_code::policy_error,
+                          "answers not read: over " + std::to_string(max_unread_bytes) +
+                              " bytes waiting (GET /v1/jobs has the results)");
+    }
     queued_bytes_ += text.size();
     answers_.push_back(std::move(text));
     if (!writing_) {
@@ -196,7 +213,7 @@ void admin_calls_session::answer(std::string text) {
 }
 
 void admin_calls_session::do_write() {
-    if (answers_.size() > 1) {
+    if (answers_.size() > 1 && !closing_) {
         ws_.next_layer().hold();  // released when the queue runs empty, which sends the batch
     }
     writing_ = true;
@@ -207,9 +224,14 @@ void admin_calls_session::do_write() {
 
 void admin_calls_session::on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    if (ec || gone_) {
-        gone_ = true;
+    if (ec || gone_ || closing_) {
+        // A close waits for this write: what is held must go now, and nothing after it.
+        gone_ = gone_ || static_cast<bool>(ec);
         answers_.clear();
+        queued_bytes_ = 0;
+        if (ws_.next_layer().holding()) {
+            ws_.next_layer().release(shared_from_this());
+        }
         return;
     }
     queued_bytes_ -= answers_.front().size();
@@ -233,12 +255,32 @@ void admin_calls_session::shut_down() {
 }
 
 void admin_calls_session::close_when_idle() {
-    if (closing_ || gone_ || writing_ || in_flight_ > 0) {
+    if (writing_ || in_flight_ > 0) {
         return;  // the last answer's on_write comes back here
     }
+    close_with(websocket::close_code::going_away, "the center is stopping");
+}
+
+void admin_calls_session::close_with(websocket::close_code code, std::string reason) {
+    if (closing_ || gone_) {
+        return;
+    }
     closing_ = true;
-    ws_.async_close({websocket::close_code::going_away, "the center is stopping"},
-                    [self = shared_from_this()](beast::error_code) {});
+    if (!writing_) {
+        answers_.clear();
+        queued_bytes_ = 0;
+    }
+    ws_.async_close({code, reason}, [self = shared_from_this()](beast::error_code) {});
+}
+
+websocket::stream_base::timeout admin_calls_session::timeouts(bool idle) {
+    // An operator that vanishes without closing is noticed by the keep-alive pings.
+    auto t = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    if (!idle) {
+        t.idle_timeout = websocket::stream_base::none();
+        t.keep_alive_pings = false;
+    }
+    return t;
 }
 
 }  // namespace regcenter

@@ -38,6 +38,10 @@ class admin_calls_session : public std::enable_shared_from_this<admin_calls_sess
     static constexpr std::size_t max_in_flight = 256;
     /// Answer bytes queued for a slow operator beyond which reading stops too.
     static constexpr std::size_t max_queued_bytes = 16 * 1024 * 1024;
+    /// Answer bytes queued beyond which the operator is taken to have stopped reading: the
+    /// connection is closed with 1008 (calls already in flight can still finish past
+    /// max_queued_bytes, up to 16 MiB of output each).
+    static constexpr std::size_t max_unread_bytes = 64 * 1024 * 1024;
 
     admin_calls_session(beast::tcp_stream&& stream, center_state& state);
     ~admin_calls_session();
@@ -57,15 +61,21 @@ class admin_calls_session : public std::enable_shared_from_this<admin_calls_sess
     /// The center is stopping: answer what is in flight, then close with 1001.
     void shut_down();
     void close_when_idle();
+    /// Closes now; answers not yet written are dropped.
+    void close_with(websocket::close_code code, std::string reason);
+    /// Beast's suggested server timeouts, without the idle timeout while reading is paused.
+    static websocket::stream_base::timeout timeouts(bool idle);
 
     websocket::stream<batching_stream> ws_;
     center_state& state_;
+    const std::string caller_;  // who the calls are by, from the token that opened the session
     beast::flat_buffer read_buffer_;
     std::deque<std::string> answers_;
     std::size_t queued_bytes_ = 0;
     std::size_t in_flight_ = 0;  // calls read whose answer is not written yet
     std::optional<std::uint64_t> closer_;
     bool reading_ = false;
+    bool paused_ = false;  // reading waits for answers to go out
     bool writing_ = false;
     bool gone_ = false;           // the operator's connection ended
     bool shutting_down_ = false;  // no more calls: close once every answer is out

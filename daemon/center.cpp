@@ -113,8 +113,9 @@ void center::stop() {
     // sessions the answers of their last calls, then 1001.
     state.close_watchers();
     if (!state.wait_watchers_ended(shutdown_grace)) {
-        logging::warning("event watchers did not close in time; their connections are cut",
-                         {{"COUNT", std::to_string(state.watchers())}});
+        logging::warning(
+            "event watchers or call sessions did not close in time; their connections are cut",
+            {{"COUNT", std::to_string(state.watchers() + state.call_sessions())}});
     }
     state.stop_sweep();
     impl_->work.reset();

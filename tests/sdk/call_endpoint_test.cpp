@@ -2,6 +2,7 @@
 // against a real SDK master, answered by id as they finish; refusals that keep the connection;
 // and what closes it.
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -22,12 +23,35 @@ using namespace std::chrono_literals;
 class call_endpoint_test : public sdk_center_test {
   protected:
     void SetUp() override {
-        start_center_and_master("call-master", [](master& m) {
+        start_center_and_master("call-master", [gate = gate_](master& m) {
             m.handle("echo", serve_echo);
             // Never answers: its calls end by their timeout.
             m.handle("hang", [](std::shared_ptr<action_stream> s) { s->hold_credit(); });
+            // Waits for "open-gate", then answers with 1 MiB: many large answers at once.
+            m.handle("gated", [gate](std::shared_ptr<action_stream> s) {
+                std::lock_guard lock(gate->mutex);
+                gate->waiting.push_back(std::move(s));
+            });
+            m.handle("open-gate", [gate](std::shared_ptr<action_stream> s) {
+                std::vector<std::shared_ptr<action_stream>> waiting;
+                {
+                    std::lock_guard lock(gate->mutex);
+                    waiting.swap(gate->waiting);
+                }
+                for (const auto& w : waiting) {
+                    w->write(std::string(1024 * 1024, 'x'));
+                    w->end();
+                }
+                s->end();
+            });
         });
     }
+
+    struct gate {
+        std::mutex mutex;
+        std::vector<std::shared_ptr<action_stream>> waiting;
+    };
+    std::shared_ptr<gate> gate_ = std::make_shared<gate>();
 
     std::unique_ptr<ws_client> open() {
         return std::make_unique<ws_client>(admin_ep(), "/v1/calls", 5s, admin_token);
@@ -153,6 +177,52 @@ TEST_F(call_endpoint_test, a_binary_message_closes_with_1003) {
     auto ws = open();
     ws->send_binary("\x01\x02");
     EXPECT_EQ(ws->wait_closed(5s), std::optional<std::uint16_t>(1003));
+}
+
+// The close must not wait behind answers being sent in one batch (batching_stream holds them
+// until the queue runs empty, and a close takes the write lock between two answers).
+TEST_F(call_endpoint_test, a_binary_message_among_many_answers_still_closes_with_1003_at_once) {
+    // A small receive buffer and no reading: the answers (4 MB) back up in the center, which
+    // is then in the middle of a batch when the binary message comes.
+    auto ws = std::make_unique<ws_client>(admin_ep(), "/v1/calls", 5s, admin_token, 64 * 1024);
+    constexpr std::size_t calls = 200;
+    for (std::size_t i = 0; i < calls; ++i) {
+        ws->send_text(json::serialize(call(i, "echo", std::string(20000, 'e'))));
+    }
+    ASSERT_TRUE(wait_for([&] {
+        const auto jobs = admin(http::verb::get, "/v1/jobs?limit=300").json().at("jobs");
+        std::size_t done = 0;
+        for (const auto& j : jobs.as_array()) {
+            done += j.at("state") == "done" ? 1 : 0;
+        }
+        return done == calls;
+    }));
+    ws->send_binary("\x01");
+    EXPECT_EQ(ws->wait_closed(5s), std::optional<std::uint16_t>(1003));
+}
+
+// An operator that stops reading while its calls finish: the answers are not kept for it
+// without bound, the connection is closed with 1008, and the calls are in the history.
+TEST_F(call_endpoint_test, answers_piling_up_unread_close_the_connection_with_1008) {
+    auto ws = std::make_unique<ws_client>(admin_ep(), "/v1/calls", 5s, admin_token, 64 * 1024);
+    constexpr int large = 80;  // 80 MiB of answers, over the 64 MiB bound
+    for (int i = 0; i < large; ++i) {
+        ws->send_text(json::serialize(call(i, "gated", "")));
+    }
+    ASSERT_TRUE(wait_for([&] {
+        std::lock_guard lock(gate_->mutex);
+        return gate_->waiting.size() == large;
+    }));
+    ws->send_text(json::serialize(call("open", "open-gate", "")));
+    EXPECT_EQ(ws->wait_closed(20s), std::optional<std::uint16_t>(1008));
+    EXPECT_TRUE(wait_for([&] {
+        const auto jobs = admin(http::verb::get, "/v1/jobs?limit=200").json().at("jobs");
+        std::size_t done = 0;
+        for (const auto& j : jobs.as_array()) {
+            done += j.at("action") == "gated" && j.at("state") == "done" ? 1 : 0;
+        }
+        return done == large;
+    }));
 }
 
 TEST_F(call_endpoint_test, without_the_admin_token_there_is_no_upgrade) {
