@@ -12,7 +12,7 @@
 #include "job_runner.hpp"
 #include "job_store.hpp"
 #include "logging.hpp"
-#include "regcenter/common/websocket_writes.hpp"
+#include "operator_websocket.hpp"
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
@@ -51,12 +51,7 @@ admin_calls_session::~admin_calls_session() {
 }
 
 void admin_calls_session::run(http_request request) {
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(timeouts(true));
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
-    ws_.read_message_max(state_.options().max_admin_body);
-    write_whole_frames(ws_, beast::role_type::server);
+    prepare_operator_websocket(ws_, state_.options().max_admin_body);
     auto self = shared_from_this();
     net::dispatch(ws_.get_executor(), [self, request = std::move(request)]() mutable {
         self->ws_.async_accept(request,
@@ -201,6 +196,9 @@ void admin_calls_session::answer(std::string text) {
         // The operator stopped reading while its calls kept finishing: answers are not kept
         // for it without bound. The calls stay in the job history.
         --in_flight_;
+        logging::warning(
+            "call session closed: the operator does not read its answers",
+            {{"EVENT", "call-session-overflow"}, {"QUEUED_BYTES", std::to_string(queued_bytes_)}});
         return close_with(websocket::close_code::policy_error,
                           "answers not read: over " + std::to_string(max_unread_bytes) +
                               " bytes waiting (GET /v1/jobs has the results)");

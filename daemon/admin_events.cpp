@@ -17,9 +17,9 @@
 #include "center_state.hpp"
 #include "event_log.hpp"
 #include "logging.hpp"
+#include "operator_websocket.hpp"
 #include "regcenter/common/address.hpp"
 #include "regcenter/common/units.hpp"
-#include "regcenter/common/websocket_writes.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
 
@@ -492,13 +492,7 @@ class ws_watcher final : public event_watcher {
 
     /// On the connection's strand.
     void run(http_request request) {
-        beast::get_lowest_layer(ws_).expires_never();
-        // A watcher that vanishes without closing is noticed by the keep-alive pings.
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-        ws_.set_option(websocket::stream_base::decorator(
-            [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
-        ws_.read_message_max(max_incoming_message);
-        write_whole_frames(ws_, beast::role_type::server);
+        prepare_operator_websocket(ws_, max_incoming_message);
         track();
         ws_.async_accept(request, [self = shared_this()](beast::error_code ec) {
             if (ec) {

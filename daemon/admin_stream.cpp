@@ -12,7 +12,7 @@
 #include "job_runner.hpp"
 #include "logging.hpp"
 #include "master_session.hpp"
-#include "regcenter/common/websocket_writes.hpp"
+#include "operator_websocket.hpp"
 #include "regcenter/proto/protocol.hpp"
 
 namespace regcenter {
@@ -147,14 +147,7 @@ void admin_stream_session::post(F&& f) {
 
 void admin_stream_session::run(http_request request) {
     path_ = std::string(target_path(request.target()));
-    beast::get_lowest_layer(ws_).expires_never();
-    // Suggested server timeouts: an operator that vanishes without closing is noticed by the
-    // keep-alive pings.
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "regcenterd/0.1"); }));
-    ws_.read_message_max(max_input_in_flight);
-    write_whole_frames(ws_, beast::role_type::server);
+    prepare_operator_websocket(ws_, max_input_in_flight);
     auto self = shared_from_this();
     net::dispatch(ws_.get_executor(), [self, request = std::move(request)]() mutable {
         self->ws_.async_accept(request,
