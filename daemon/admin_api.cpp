@@ -229,7 +229,11 @@ void handle_admin_request(center_state& state, const http_request& request,
         if (request.method() != http::verb::get && request.method() != http::verb::head) {
             return respond(ctx.method_not_allowed("GET, HEAD"));
         }
-        return respond(ctx.json(http::status::ok, json::object{{"status", "ok"}}));
+        http_response ok = ctx.json(http::status::ok, json::object{{"status", "ok"}});
+        if (request.method() == http::verb::head) {
+            ok.body().clear();  // the headers of the GET, Content-Length included, and no body
+        }
+        return respond(std::move(ok));
     }
     if (ctx.path == "/metrics") {
         return respond(admin::metrics_route(ctx));

@@ -24,6 +24,34 @@ TEST_F(admin_api_test, healthz_needs_no_token) {
     EXPECT_EQ(r.json(), json::parse(R"({"status":"ok"})"));
 }
 
+// A HEAD answer is the GET's headers without the body: a body would be read as the start of
+// the next response on a kept-alive connection.
+TEST_F(admin_api_test, head_healthz_has_the_headers_of_get_and_no_body) {
+    net::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(admin_ep());
+    const std::string request = "HEAD /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+    net::write(socket, net::buffer(request));
+    std::string response;
+    beast::error_code ec;
+    for (char chunk[4096];;) {
+        const std::size_t n = socket.read_some(net::buffer(chunk), ec);
+        response.append(chunk, n);
+        if (ec) {
+            break;
+        }
+    }
+    EXPECT_EQ(ec, net::error::eof);
+    ASSERT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
+    const auto end_of_headers = response.find("\r\n\r\n");
+    ASSERT_NE(end_of_headers, std::string::npos) << response;
+    EXPECT_EQ(response.size(), end_of_headers + 4) << "a body followed: " << response;
+    const std::string get_body = http_call(admin_ep(), http::verb::get, "/healthz").body;
+    EXPECT_NE(response.find("Content-Length: " + std::to_string(get_body.size())),
+              std::string::npos)
+        << response;
+}
+
 TEST_F(admin_api_test, everything_else_needs_the_bearer_token) {
     for (const char* target : {"/v1/masters", "/v1/tokens", "/v1/masters/abc", "/nowhere"}) {
         SCOPED_TRACE(target);
