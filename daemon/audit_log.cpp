@@ -84,6 +84,38 @@ std::string_view job_what(const job_record& job) {
     return job.kind == "call" ? std::string_view("action-call") : std::string_view(job.kind);
 }
 
+// audit_job_entry with the args' digest already computed.
+json::object job_entry(const job_record& job, std::string_view args_digest) {
+    json::object entry;
+    entry["who"] = job.started_by;
+    entry["what"] = job_what(job);
+    if (!job.admin_request.method.empty()) {
+        entry["method"] = job.admin_request.method;
+        entry["path"] = job.admin_request.path;
+    }
+    entry["action"] = job.action;
+    json::array targets;
+    targets.reserve(job.results.size());
+    for (const auto& r : job.results) {
+        targets.push_back(json::string(r.master));
+    }
+    entry["targets"] = std::move(targets);
+    if (!job.selector.is_null()) {
+        entry["selector"] = job.selector;
+    }
+    entry["args_sha256"] = args_digest;
+    entry["result"] =
+        json::object{{"status", job_status_word(job)},
+                     {"summary", json::object{{"ok", job.summary.ok},
+                                              {"error", job.summary.error},
+                                              {"timeout", job.summary.timeout},
+                                              {"disconnected", job.summary.disconnected}}}};
+    entry["job"] = job.id;
+    entry["started_at"] = format_rfc3339(job.started_at);
+    entry["duration_ms"] = job.duration.count();
+    return entry;
+}
+
 std::string error_text(int error) {
     return std::strerror(error);
 }
@@ -239,10 +271,10 @@ void audit_log::record(const json::object& entry) {
 
 void audit_log::record_job(const job_record& job) {
     // The JSON entry only for a file; the log copy straight from the job.
-    write_file([&job] { return file_line(audit_job_entry(job)); });
+    const std::string args = args_sha256(job.args);
+    write_file([&job, &args] { return file_line(job_entry(job, args)); });
     const std::string targets = logged_targets(
         job.results, [](const job_result& r) -> const std::string& { return r.master; });
-    const std::string args = args_sha256(job.args);
     write_log({.who = job.started_by,
                .what = job_what(job),
                .method = job.admin_request.method,
@@ -270,34 +302,7 @@ std::string args_sha256(const json::value& args) {
 }
 
 json::object audit_job_entry(const job_record& job) {
-    json::object entry;
-    entry["who"] = job.started_by;
-    entry["what"] = job_what(job);
-    if (!job.admin_request.method.empty()) {
-        entry["method"] = job.admin_request.method;
-        entry["path"] = job.admin_request.path;
-    }
-    entry["action"] = job.action;
-    json::array targets;
-    targets.reserve(job.results.size());
-    for (const auto& r : job.results) {
-        targets.push_back(json::string(r.master));
-    }
-    entry["targets"] = std::move(targets);
-    if (!job.selector.is_null()) {
-        entry["selector"] = job.selector;
-    }
-    entry["args_sha256"] = args_sha256(job.args);
-    entry["result"] =
-        json::object{{"status", job_status_word(job)},
-                     {"summary", json::object{{"ok", job.summary.ok},
-                                              {"error", job.summary.error},
-                                              {"timeout", job.summary.timeout},
-                                              {"disconnected", job.summary.disconnected}}}};
-    entry["job"] = job.id;
-    entry["started_at"] = format_rfc3339(job.started_at);
-    entry["duration_ms"] = job.duration.count();
-    return entry;
+    return job_entry(job, args_sha256(job.args));
 }
 
 }  // namespace regcenter

@@ -61,6 +61,16 @@ class call_endpoint_test : public sdk_center_test {
         return json::object{{"id", id}, {"master", id_}, {"action", action}, {"input", input}};
     }
 
+    // Finished jobs of `action` among the newest 300.
+    std::size_t done_jobs(const char* action) {
+        const auto jobs = admin(http::verb::get, "/v1/jobs?limit=300").json().at("jobs");
+        std::size_t done = 0;
+        for (const auto& j : jobs.as_array()) {
+            done += j.at("action") == action && j.at("state") == "done" ? 1 : 0;
+        }
+        return done;
+    }
+
     static json::object next_answer(ws_client& ws) {
         const ws_read r = ws.read(10s);
         EXPECT_EQ(r.what, ws_read::kind::text) << r.data << r.ec.message();
@@ -189,14 +199,7 @@ TEST_F(call_endpoint_test, a_binary_message_among_many_answers_still_closes_with
     for (std::size_t i = 0; i < calls; ++i) {
         ws->send_text(json::serialize(call(i, "echo", std::string(20000, 'e'))));
     }
-    ASSERT_TRUE(wait_for([&] {
-        const auto jobs = admin(http::verb::get, "/v1/jobs?limit=300").json().at("jobs");
-        std::size_t done = 0;
-        for (const auto& j : jobs.as_array()) {
-            done += j.at("state") == "done" ? 1 : 0;
-        }
-        return done == calls;
-    }));
+    ASSERT_TRUE(wait_for([&] { return done_jobs("echo") == calls; }));
     ws->send_binary("\x01");
     EXPECT_EQ(ws->wait_closed(5s), std::optional<std::uint16_t>(1003));
 }
@@ -215,14 +218,7 @@ TEST_F(call_endpoint_test, answers_piling_up_unread_close_the_connection_with_10
     }));
     ws->send_text(json::serialize(call("open", "open-gate", "")));
     EXPECT_EQ(ws->wait_closed(20s), std::optional<std::uint16_t>(1008));
-    EXPECT_TRUE(wait_for([&] {
-        const auto jobs = admin(http::verb::get, "/v1/jobs?limit=200").json().at("jobs");
-        std::size_t done = 0;
-        for (const auto& j : jobs.as_array()) {
-            done += j.at("action") == "gated" && j.at("state") == "done" ? 1 : 0;
-        }
-        return done == large;
-    }));
+    EXPECT_TRUE(wait_for([&] { return done_jobs("gated") == static_cast<std::size_t>(large); }));
 }
 
 TEST_F(call_endpoint_test, without_the_admin_token_there_is_no_upgrade) {
