@@ -1,13 +1,13 @@
 #include "nats_fleet.hpp"
 
 #include <algorithm>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <charconv>
+#include <random>
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -16,6 +16,11 @@
 
 namespace regcenter::bench {
 namespace {
+
+std::uint64_t random_seed() {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device();
+}
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // master_config::connect_timeout's default: from connect to ready.
 constexpr std::chrono::seconds connect_timeout{10};
@@ -195,8 +200,9 @@ net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::si
     }
     // A lost server is reconnected the way an SDK master does it (regcenter::detail::backoff
     // with master_config's defaults): full jitter from 2 s, doubling per failed attempt up to
-    // 60 s, so the storm figures of both systems come from the same policy.
-    detail::backoff delays(std::chrono::seconds(2), std::chrono::seconds(60), index);
+    // 60 s, so the storm figures of both systems come from the same policy. Seeded at random
+    // like the SDK's: with fixed seeds every run would draw the same slowest master.
+    detail::backoff delays(std::chrono::seconds(2), std::chrono::seconds(60), random_seed());
     while (reconnect_ && !stopping_) {
         s->timer.expires_after(delays.next());
         co_await s->timer.async_wait(use_tuple);

@@ -1,5 +1,7 @@
 #include "workloads.hpp"
 
+#include <atomic>
+#include <exception>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
@@ -159,8 +161,30 @@ void storm_workload(const bench_run& b) {
                 fleet.reconnect_after_loss(true);
                 connect_all(fleet, n);
                 fleet.mark();
-                server.process->kill_now();
-                server = start_nats_server(b.o, b.server_cpu, tag + "-restarted", server.port);
+                // The fleet runs through the kill and the restart, as the SDK masters do on
+                // their own thread. That matters: the dying server's sockets close before its
+                // listener does, so a master that comes straight back is accepted by the old
+                // listener and then reset, and one that tries before the new server listens
+                // is refused; either backs off once more, on both sides alike.
+                std::atomic<bool> restarted = false;
+                std::exception_ptr failed;
+                std::thread restart([&] {
+                    try {
+                        server.process->kill_now();
+                        server =
+                            start_nats_server(b.o, b.server_cpu, tag + "-restarted", server.port);
+                    } catch (...) {
+                        failed = std::current_exception();
+                    }
+                    restarted = true;
+                });
+                while (!restarted) {
+                    fleet.hold(std::chrono::milliseconds(1));
+                }
+                restart.join();
+                if (failed) {
+                    std::rethrow_exception(failed);
+                }
                 measure_return(
                     server, n, [&] { return fleet.back_since_mark(); },
                     [&](auto d) { fleet.hold(d); }, time, cpu, rss);
