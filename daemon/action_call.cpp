@@ -44,6 +44,11 @@ void start_call(center_state& state, call_request request, std::function<void(ca
 void start_call(center_state& state, call_request request, std::shared_ptr<const std::string> input,
                 std::function<void(call_result)> done) {
     auto session = state.sessions().find_master(request.master_id);
+    start_call(std::move(session), std::move(request), std::move(input), std::move(done));
+}
+
+void start_call(std::shared_ptr<master_session> session, call_request request,
+                std::shared_ptr<const std::string> input, std::function<void(call_result)> done) {
     if (!session) {
         call_result r;
         r.status = "not-found";

@@ -12,6 +12,7 @@
 namespace regcenter {
 
 class center_state;
+class master_session;
 
 struct call_request {
     std::string master_id;
@@ -47,5 +48,10 @@ void start_call(center_state& state, call_request request, std::function<void(ca
 /// holds one copy of its input for all its targets.
 void start_call(center_state& state, call_request request, std::shared_ptr<const std::string> input,
                 std::function<void(call_result)> done);
+
+/// The same on a session the caller already found (null: "not-found"); it may have ended
+/// since, which the call then reports as "disconnected".
+void start_call(std::shared_ptr<master_session> session, call_request request,
+                std::shared_ptr<const std::string> input, std::function<void(call_result)> done);
 
 }  // namespace regcenter

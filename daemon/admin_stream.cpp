@@ -84,7 +84,7 @@ std::optional<http_response> start_authorized_stream(beast::tcp_stream& stream, 
         return ctx.fail(http::status::not_found, "master-not-found",
                         "no connected master has session id " + path->master);
     }
-    if (!session->info().offers(path->action)) {
+    if (!session->offers(path->action)) {
         return ctx.fail(http::status::not_found,
                         std::string(proto::stream_error_code::unknown_action),
                         "master " + path->master + " does not offer action \"" + path->action +

@@ -89,13 +89,20 @@ std::string center_state::admin_caller() const {
 
 std::vector<master_info> center_state::master_list() const {
     std::vector<master_info> out;
-    for (const auto& session : registry_.masters()) {
+    for (const auto& session : masters_in_order()) {
         out.push_back(session->info());
     }
-    std::sort(out.begin(), out.end(), [](const master_info& a, const master_info& b) {
-        return std::tie(a.connected_at, a.id) < std::tie(b.connected_at, b.id);
-    });
     return out;
+}
+
+std::vector<std::shared_ptr<master_session>> center_state::masters_in_order() const {
+    auto sessions = registry_.masters();
+    std::sort(sessions.begin(), sessions.end(), [](const auto& a, const auto& b) {
+        const auto at_a = a->connected_at();
+        const auto at_b = b->connected_at();
+        return at_a != at_b ? at_a < at_b : a->id() < b->id();
+    });
+    return sessions;
 }
 
 bool center_state::kick(const std::string& id) {

@@ -59,6 +59,9 @@ class center_state {
 
     /// Authenticated sessions, ordered by connection time then id.
     std::vector<master_info> master_list() const;
+    /// The same sessions in the same order, without copying what operators see of each (a
+    /// fan-out's plan reads only ids, names, labels and actions).
+    std::vector<std::shared_ptr<master_session>> masters_in_order() const;
 
     /// Closes one authenticated session with 4001 (kicked); false if there is no such session.
     bool kick(const std::string& id);

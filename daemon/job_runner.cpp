@@ -63,26 +63,32 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
         return std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end();
     };
     const auto hosting = hosts(state, selector);
-    const std::vector<master_info> masters = state.master_list();
+    auto masters = state.masters_in_order();
     plan.targets.reserve(masters.size() + selector.ids.size());
-    for (const master_info& m : masters) {
-        if (!selector.matches(m) || (hosting && !hosting->contains(m.id))) {
-            if (named(m.id)) {
+    plan.sessions.reserve(plan.targets.capacity());
+    for (auto& session : masters) {
+        const std::string& id = session->id();
+        const std::string& name = session->name();
+        if (!selector.matches(id, name, session->labels()) || (hosting && !hosting->contains(id))) {
+            if (named(id)) {
                 // Asked for by id but ruled out by name or labels: said, not silently dropped.
-                plan.skipped.push_back({m.id, m.name, "selector-mismatch"});
-                seen_ids.push_back(m.id);
+                plan.skipped.push_back({id, name, "selector-mismatch"});
+                seen_ids.push_back(id);
             }
             continue;
         }
-        seen_ids.push_back(m.id);
-        if (m.offers(action)) {
+        if (!selector.ids.empty()) {
+            seen_ids.push_back(id);
+        }
+        if (session->offers(action)) {
             job_result target;
-            target.master = m.id;
-            target.name = m.name;
+            target.master = id;
+            target.name = name;
             plan.targets.push_back(std::move(target));
+            plan.sessions.push_back(std::move(session));
         } else {
             plan.skipped.push_back(
-                {m.id, m.name, std::string(proto::stream_error_code::unknown_action)});
+                {id, name, std::string(proto::stream_error_code::unknown_action)});
         }
     }
     for (const std::string& id : selector.ids) {
@@ -91,6 +97,7 @@ fan_out_plan plan_fan_out(center_state& state, std::string_view action,
             job_result target;
             target.master = id;
             plan.targets.push_back(std::move(target));
+            plan.sessions.emplace_back();
             seen_ids.push_back(id);  // an id listed twice is one target
         }
     }
@@ -107,6 +114,7 @@ std::string start_fan_out(center_state& state, fan_out_request request,
     for (const auto& t : plan.targets) {
         targets.push_back(t.master);
     }
+    std::vector<std::shared_ptr<master_session>> sessions = std::move(plan.sessions);
     job_record record;
     record.kind = "fan-out";
     record.action = request.action;
@@ -163,22 +171,24 @@ std::string start_fan_out(center_state& state, fan_out_request request,
         call.args = request.args;
         call.timeout = request.timeout;
         call.max_output = request.max_output;
-        start_call(state, std::move(call), input, [ctx, i, on_finished](call_result r) {
-            if (r.status == "not-found") {
-                r.status = "disconnected";  // a fan-out reports the four statuses only
-            }
-            if (!ctx->reserve_output(r.output.size())) {
-                r.status = "error";
-                r.error_code = "output-too-large";
-                r.error_message = "the job's outputs passed " + std::to_string(max_fan_out_output) +
-                                  " bytes; use the stream endpoint for large outputs";
-                r.output.clear();
-            }
-            job_record finished;
-            if (ctx->state.jobs().record(ctx->id, i, to_job_result(std::move(r)), &finished)) {
-                on_finished(std::move(finished));
-            }
-        });
+        start_call(
+            std::move(sessions[i]), std::move(call), input, [ctx, i, on_finished](call_result r) {
+                if (r.status == "not-found") {
+                    r.status = "disconnected";  // a fan-out reports the four statuses only
+                }
+                if (!ctx->reserve_output(r.output.size())) {
+                    r.status = "error";
+                    r.error_code = "output-too-large";
+                    r.error_message = "the job's outputs passed " +
+                                      std::to_string(max_fan_out_output) +
+                                      " bytes; use the stream endpoint for large outputs";
+                    r.output.clear();
+                }
+                job_record finished;
+                if (ctx->state.jobs().record(ctx->id, i, to_job_result(std::move(r)), &finished)) {
+                    on_finished(std::move(finished));
+                }
+            });
     }
     return id;
 }

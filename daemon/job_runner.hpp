@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 namespace regcenter {
 
 class center_state;
+class master_session;
 
 struct fan_out_request {
     std::string action;
@@ -52,6 +54,9 @@ std::optional<std::unordered_set<std::string>> hosts(center_state& state,
 struct fan_out_plan {
     std::vector<job_result> targets;  ///< status "pending"
     std::vector<job_skip> skipped;
+    /// Per target, its session as found while planning (null for an id that named none), so
+    /// the calls need not look each one up again.
+    std::vector<std::shared_ptr<master_session>> sessions;
 };
 fan_out_plan plan_fan_out(center_state& state, std::string_view action,
                           const master_selector& selector);

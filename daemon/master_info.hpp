@@ -16,6 +16,12 @@ namespace regcenter {
 /// fan-out's plan, GET /v1/masters) would otherwise copy every action's schema.
 using action_list = std::shared_ptr<const std::vector<proto::action_info>>;
 
+/// Whether `actions` (null: none advertised yet) has one named `action`.
+inline bool offers(const action_list& actions, std::string_view action) {
+    return actions && std::any_of(actions->begin(), actions->end(),
+                                  [&](const proto::action_info& a) { return a.name == action; });
+}
+
 struct master_info {
     std::string id;  ///< session id, 32 lowercase hex digits
     std::string name;
@@ -27,11 +33,7 @@ struct master_info {
     action_list actions;  ///< as last advertised by the master; null before it advertised
 
     /// Whether the master advertised `action`.
-    bool offers(std::string_view action) const {
-        return actions &&
-               std::any_of(actions->begin(), actions->end(),
-                           [&](const proto::action_info& a) { return a.name == action; });
-    }
+    bool offers(std::string_view action) const { return regcenter::offers(actions, action); }
 };
 
 }  // namespace regcenter

@@ -9,16 +9,17 @@
 namespace regcenter {
 namespace json = boost::json;
 
-bool master_selector::matches(const master_info& m) const {
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), m.id) == ids.end()) {
+bool master_selector::matches(const std::string& id, const std::string& name,
+                              const proto::label_map& labels) const {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) {
         return false;
     }
-    if (name && m.name != *name) {
+    if (this->name && name != *this->name) {
         return false;
     }
-    return std::all_of(labels.begin(), labels.end(), [&](const auto& wanted) {
-        auto it = m.labels.find(wanted.first);
-        return it != m.labels.end() && it->second == wanted.second;
+    return std::all_of(this->labels.begin(), this->labels.end(), [&](const auto& wanted) {
+        auto it = labels.find(wanted.first);
+        return it != labels.end() && it->second == wanted.second;
     });
 }
 

@@ -24,7 +24,9 @@ struct master_selector {
     bool empty() const { return ids.empty() && !name && labels.empty() && !service; }
     /// The criteria a master_info shows: ids, name, labels. `service` and `meta` need the
     /// service index; callers check them with hosts() below.
-    bool matches(const master_info& m) const;
+    bool matches(const master_info& m) const { return matches(m.id, m.name, m.labels); }
+    bool matches(const std::string& id, const std::string& name,
+                 const proto::label_map& labels) const;
 };
 
 /// Parses {"ids":[…], "name":"…", "labels":{"k":"v"}, "service":"…", "meta":{"k":"v"}} (every

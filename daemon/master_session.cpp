@@ -405,12 +405,7 @@ void master_session::open_stream(std::shared_ptr<center_stream> stream) {
             return s.finish({false, std::string(proto::stream_error_code::master_disconnected),
                              "master " + s.master_id() + " is not connected"});
         }
-        const auto actions = self->actions();
-        const bool offered = actions && std::any_of(actions->begin(), actions->end(),
-                                                    [&](const proto::action_info& a) {
-                                                        return a.name == s.action();
-                                                    });
-        if (!offered) {
+        if (!self->offers(s.action())) {
             return s.finish({false, std::string(proto::stream_error_code::unknown_action),
                              "master " + s.master_id() + " has no action \"" + s.action() + "\""});
         }

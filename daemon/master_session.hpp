@@ -96,6 +96,13 @@ class master_session : public std::enable_shared_from_this<master_session> {
     master_info info() const;
     const std::string& id() const { return id_; }
     const std::string& remote() const { return remote_; }
+    /// Set once at auth, before the session is findable, like id(): readable from any thread
+    /// that found the session in the registry, without copying info().
+    const std::string& name() const { return name_; }
+    const proto::label_map& labels() const { return labels_; }
+    std::chrono::system_clock::time_point connected_at() const { return connected_at_; }
+    /// Whether the master advertised `action`; any thread.
+    bool offers(std::string_view action) const { return regcenter::offers(actions(), action); }
 
   private:
     enum class phase { handshake, awaiting_auth, authenticated, closing };
