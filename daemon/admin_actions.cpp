@@ -273,11 +273,11 @@ void fan_out_route(const route_context& ctx, std::string action, admin_responder
         res.set(http::field::location, "/v1/jobs/" + job);
         return respond(std::move(res));
     }
-    start_fan_out(
-        ctx.state, std::move(request),
-        [version, keep_alive, respond = std::move(respond)](job_record job) {
-            respond(json_response(http::status::ok, job_to_json(job, true), version, keep_alive));
-        });
+    start_fan_out(ctx.state, std::move(request),
+                  [version, keep_alive, respond = std::move(respond)](job_record job) {
+                      respond(json_text_response(http::status::ok, job_to_json_text(job), version,
+                                                 keep_alive));
+                  });
 }
 
 }  // namespace regcenter::admin

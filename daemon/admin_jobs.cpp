@@ -8,6 +8,7 @@
 #include "center_state.hpp"
 #include "job.hpp"
 #include "regcenter/common/base64.hpp"
+#include "regcenter/common/json_text.hpp"
 #include "regcenter/common/time_format.hpp"
 #include "regcenter/common/utf8.hpp"
 
@@ -22,19 +23,38 @@ json::object summary_to_json(const job_summary& s) {
         {"ok", s.ok}, {"error", s.error}, {"timeout", s.timeout}, {"disconnected", s.disconnected}};
 }
 
-json::object result_to_json(const job_result& r) {
-    json::object out{{"master", r.master},
-                     {"name", r.name},
-                     {"status", to_string(r.status)},
-                     {"duration_ms", r.duration.count()},
-                     {"output_bytes", r.output_bytes}};
+void append_result(std::string& out, const job_result& r) {
+    out += '{';
+    append_json_key(out, "master");
+    append_json_string(out, r.master);
+    append_json_key(out, "name");
+    append_json_string(out, r.name);
+    append_json_key(out, "status");
+    append_json_string(out, to_string(r.status));
+    append_json_key(out, "duration_ms");
+    append_json_number(out, std::int64_t{r.duration.count()});
+    append_json_key(out, "output_bytes");
+    append_json_number(out, std::uint64_t{r.output_bytes});
     if (!r.output.empty()) {
-        put_output(out, r.output);
+        // As put_output: UTF-8 text as is, anything else in base64.
+        if (valid_utf8(r.output)) {
+            append_json_key(out, "output");
+            append_json_string(out, r.output);
+        } else {
+            append_json_key(out, "output_base64");
+            append_json_string(out, base64_encode(r.output));
+        }
     }
     if (r.error) {
-        out["error"] = json::object{{"code", r.error->code}, {"message", r.error->message}};
+        append_json_key(out, "error");
+        out += '{';
+        append_json_key(out, "code");
+        append_json_string(out, r.error->code);
+        append_json_key(out, "message");
+        append_json_string(out, r.error->message);
+        out += '}';
     }
-    return out;
+    out += '}';
 }
 
 }  // namespace
@@ -47,7 +67,7 @@ void put_output(json::object& into, const std::string& output) {
     }
 }
 
-json::object job_to_json(const job_record& job, bool with_results) {
+json::object job_to_json(const job_record& job) {
     json::object out{{"job", job.id},
                      {"kind", job.kind},
                      {"action", job.action},
@@ -64,25 +84,44 @@ json::object job_to_json(const job_record& job, bool with_results) {
     if (job.outputs_dropped) {
         out["outputs_dropped"] = true;  // the history's output budget was reached
     }
-    if (!with_results) {
-        return out;
-    }
-    out["args"] = job.args;
+    return out;
+}
+
+std::string job_to_json_text(const job_record& job) {
+    json::object head = job_to_json(job);
+    head["args"] = job.args;
     if (!job.selector.is_null()) {
-        out["selector"] = job.selector;
+        head["selector"] = job.selector;
     }
-    json::array results;
-    results.reserve(job.results.size());
+    std::string out = json::serialize(head);
+    out.pop_back();  // the closing '}': the results and skipped masters follow
+    constexpr std::size_t typical_result = 160;
+    out.reserve(out.size() + (job.results.size() + job.skipped.size()) * typical_result);
+    append_json_key(out, "results");
+    out += '[';
     for (const auto& r : job.results) {
-        results.push_back(result_to_json(r));
+        if (out.back() != '[') {
+            out += ',';
+        }
+        append_result(out, r);
     }
-    out["results"] = std::move(results);
-    json::array skipped;
+    out += ']';
+    append_json_key(out, "skipped");
+    out += '[';
     for (const auto& s : job.skipped) {
-        skipped.push_back(
-            json::object{{"master", s.master}, {"name", s.name}, {"reason", s.reason}});
+        if (out.back() != '[') {
+            out += ',';
+        }
+        out += '{';
+        append_json_key(out, "master");
+        append_json_string(out, s.master);
+        append_json_key(out, "name");
+        append_json_string(out, s.name);
+        append_json_key(out, "reason");
+        append_json_string(out, s.reason);
+        out += '}';
     }
-    out["skipped"] = std::move(skipped);
+    out += "]}";
     return out;
 }
 
@@ -103,7 +142,7 @@ http_response jobs_route(const route_context& ctx) {
         }
         json::array jobs;
         for (const auto& job : ctx.state.jobs().recent(limit)) {
-            jobs.push_back(job_to_json(job, false));
+            jobs.push_back(job_to_json(job));
         }
         return ctx.json(http::status::ok, json::object{{"jobs", std::move(jobs)}});
     }
@@ -117,7 +156,10 @@ http_response jobs_route(const route_context& ctx) {
                             " (finished jobs are kept up to jobs.history; "
                             "GET /v1/jobs lists them)");
     }
-    return ctx.json(http::status::ok, job_to_json(*job, with_results));
+    if (!with_results) {
+        return ctx.json(http::status::ok, job_to_json(*job));
+    }
+    return ctx.json_text(http::status::ok, job_to_json_text(*job));
 }
 
 }  // namespace regcenter::admin

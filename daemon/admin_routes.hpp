@@ -43,6 +43,10 @@ struct route_context {
     http_response json(http::status status, const boost::json::value& body) const {
         return json_response(status, body, request.version(), request.keep_alive());
     }
+    http_response json_text(http::status status, std::string serialized) const {
+        return json_text_response(status, std::move(serialized), request.version(),
+                                  request.keep_alive());
+    }
     http_response fail(http::status status, std::string_view code, std::string_view message) const {
         return error_response(status, code, message, request.version(), request.keep_alive());
     }
@@ -137,8 +141,13 @@ http_response metrics_route(const route_context& ctx);
 /// Output as JSON allows: UTF-8 text in "output", anything else base64 in "output_base64".
 void put_output(boost::json::object& into, const std::string& output);
 
-/// A job as the API shows it; with_results adds results and skipped masters.
-boost::json::object job_to_json(const job_record& job, bool with_results);
+/// A job as the API shows it, without its results (the jobs list).
+boost::json::object job_to_json(const job_record& job);
+
+/// The whole job, serialized: job_to_json plus args, selector, every master's result and the
+/// skipped masters. Written as text, not as a tree: a fan-out to N masters answers with N
+/// results, and a tree would allocate several nodes per result only to serialize them once.
+std::string job_to_json_text(const job_record& job);
 
 }  // namespace admin
 }  // namespace regcenter

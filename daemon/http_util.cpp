@@ -12,18 +12,23 @@ namespace {
 template <class Json>
 http_response serialized_response(http::status status, const Json& body, unsigned version,
                                   bool keep_alive) {
+    return json_text_response(status, json::serialize(body), version, keep_alive);
+}
+
+}  // namespace
+
+http_response json_text_response(http::status status, std::string body, unsigned version,
+                                 bool keep_alive) {
     http_response res{status, version};
     res.set(http::field::server, "regcenterd/0.1");
     res.set(http::field::content_type, "application/json");
     res.set(http::field::cache_control, "no-store");
     res.keep_alive(keep_alive);
-    res.body() = json::serialize(body);
+    res.body() = std::move(body);
     res.body() += '\n';
     res.prepare_payload();
     return res;
 }
-
-}  // namespace
 
 http_response json_response(http::status status, const json::value& body, unsigned version,
                             bool keep_alive) {

@@ -24,6 +24,11 @@ http_response json_response(http::status status, const boost::json::object& body
 http_response json_response(http::status status, const boost::json::array& body,
                             unsigned version = 11, bool keep_alive = false);
 
+/// The same with a body already serialized (one JSON document, without the final newline).
+/// Named apart from json_response, where a std::string would be a JSON string value.
+http_response json_text_response(http::status status, std::string body, unsigned version = 11,
+                                 bool keep_alive = false);
+
 /// {"error":{"code":…,"message":…}} with the given status.
 http_response error_response(http::status status, std::string_view code, std::string_view message,
                              unsigned version = 11, bool keep_alive = false);

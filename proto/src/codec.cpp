@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "regcenter/common/json_text.hpp"
 #include "regcenter/proto/messages.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"
@@ -977,64 +978,13 @@ class direct_writer {
     std::string text;
 
     void key(std::string_view name) {
-        text += text.empty() ? '{' : ',';
-        text += '"';
-        text += name;  // member names are plain ASCII
-        text += "\":";
-    }
-    void string(std::string_view value) {
-        static constexpr char hex[] = "0123456789abcdef";
-        text += '"';
-        std::size_t plain = 0;
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            const auto c = static_cast<unsigned char>(value[i]);
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                continue;
-            }
-            text.append(value.data() + plain, i - plain);
-            plain = i + 1;
-            text += '\\';
-            switch (c) {
-                case '"':
-                    text += '"';
-                    break;
-                case '\\':
-                    text += '\\';
-                    break;
-                case '\b':
-                    text += 'b';
-                    break;
-                case '\t':
-                    text += 't';
-                    break;
-                case '\n':
-                    text += 'n';
-                    break;
-                case '\f':
-                    text += 'f';
-                    break;
-                case '\r':
-                    text += 'r';
-                    break;
-                default:
-                    text += "u00";
-                    text += hex[c >> 4];
-                    text += hex[c & 15];
-            }
+        if (text.empty()) {
+            text += '{';
         }
-        text.append(value.data() + plain, value.size() - plain);
-        text += '"';
+        append_json_key(text, name);
     }
-    void number(std::uint64_t value) {
-        char digits[24];
-        char* end = digits + sizeof digits;
-        char* p = end;
-        do {
-            *--p = static_cast<char>('0' + value % 10);
-            value /= 10;
-        } while (value != 0);
-        text.append(p, end);
-    }
+    void string(std::string_view value) { append_json_string(text, value); }
+    void number(std::uint64_t value) { append_json_number(text, value); }
     std::string close() {
         text += '}';
         return std::move(text);

@@ -1,0 +1,26 @@
+// JSON written straight into a string, for the few documents that are built per message or
+// per master on a hot path, where a boost::json tree would allocate a node per member only to
+// be serialized once. The output is byte-identical to boost::json::serialize of the same tree
+// (same escaping; members in the order the caller writes them).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace regcenter {
+
+/// Appends `value` as a quoted JSON string, escaped as Boost.JSON does: '"' and '\\', the
+/// short escapes \b \t \n \f \r, other control characters as \u00XX; all else, UTF-8
+/// included, as is.
+void append_json_string(std::string& out, std::string_view value);
+
+/// Appends a whole number in decimal.
+void append_json_number(std::string& out, std::uint64_t value);
+void append_json_number(std::string& out, std::int64_t value);
+
+/// Appends `"name":`, preceded by a ',' unless `out` ends an opening '{' or '['. Member
+/// names are the caller's constants, plain ASCII, so they are not escaped.
+void append_json_key(std::string& out, std::string_view name);
+
+}  // namespace regcenter
