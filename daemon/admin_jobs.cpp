@@ -25,12 +25,9 @@ json::object summary_to_json(const job_summary& s) {
 
 void append_result(std::string& out, const job_result& r) {
     out += '{';
-    append_json_key(out, "master");
-    append_json_string(out, r.master);
-    append_json_key(out, "name");
-    append_json_string(out, r.name);
-    append_json_key(out, "status");
-    append_json_string(out, to_string(r.status));
+    append_json_member(out, "master", r.master);
+    append_json_member(out, "name", r.name);
+    append_json_member(out, "status", to_string(r.status));
     append_json_key(out, "duration_ms");
     append_json_number(out, std::int64_t{r.duration.count()});
     append_json_key(out, "output_bytes");
@@ -38,20 +35,16 @@ void append_result(std::string& out, const job_result& r) {
     if (!r.output.empty()) {
         // As put_output: UTF-8 text as is, anything else in base64.
         if (valid_utf8(r.output)) {
-            append_json_key(out, "output");
-            append_json_string(out, r.output);
+            append_json_member(out, "output", r.output);
         } else {
-            append_json_key(out, "output_base64");
-            append_json_string(out, base64_encode(r.output));
+            append_json_member(out, "output_base64", base64_encode(r.output));
         }
     }
     if (r.error) {
         append_json_key(out, "error");
         out += '{';
-        append_json_key(out, "code");
-        append_json_string(out, r.error->code);
-        append_json_key(out, "message");
-        append_json_string(out, r.error->message);
+        append_json_member(out, "code", r.error->code);
+        append_json_member(out, "message", r.error->message);
         out += '}';
     }
     out += '}';
@@ -113,12 +106,9 @@ std::string job_to_json_text(const job_record& job) {
             out += ',';
         }
         out += '{';
-        append_json_key(out, "master");
-        append_json_string(out, s.master);
-        append_json_key(out, "name");
-        append_json_string(out, s.name);
-        append_json_key(out, "reason");
-        append_json_string(out, s.reason);
+        append_json_member(out, "master", s.master);
+        append_json_member(out, "name", s.name);
+        append_json_member(out, "reason", s.reason);
         out += '}';
     }
     out += "]}";

@@ -23,4 +23,10 @@ void append_json_number(std::string& out, std::int64_t value);
 /// names are the caller's constants, plain ASCII, so they are not escaped.
 void append_json_key(std::string& out, std::string_view name);
 
+/// append_json_key then append_json_string: a member whose value is a string.
+inline void append_json_member(std::string& out, std::string_view name, std::string_view value) {
+    append_json_key(out, name);
+    append_json_string(out, value);
+}
+
 }  // namespace regcenter
