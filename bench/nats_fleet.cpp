@@ -40,7 +40,8 @@ struct nats_fleet::session {
     std::uint64_t unacknowledged = 0;  ///< stream bytes not yet acknowledged
 };
 
-nats_fleet::nats_fleet(tcp::endpoint server) : ioc_(1), server_(std::move(server)) {}
+nats_fleet::nats_fleet(tcp::endpoint server)
+    : ioc_(1), server_(std::move(server)), seeds_(random_seed()) {}
 
 nats_fleet::~nats_fleet() {
     drop_all();
@@ -202,7 +203,7 @@ net::awaitable<void> nats_fleet::run_session(std::shared_ptr<session> s, std::si
     // with master_config's defaults): full jitter from 2 s, doubling per failed attempt up to
     // 60 s, so the storm figures of both systems come from the same policy. Seeded at random
     // like the SDK's: with fixed seeds every run would draw the same slowest master.
-    detail::backoff delays(std::chrono::seconds(2), std::chrono::seconds(60), random_seed());
+    detail::backoff delays(std::chrono::seconds(2), std::chrono::seconds(60), seeds_());
     while (reconnect_ && !stopping_) {
         s->timer.expires_after(delays.next());
         co_await s->timer.async_wait(use_tuple);

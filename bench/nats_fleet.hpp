@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -60,6 +61,9 @@ class nats_fleet {
     connect_counts counts_;
     bool reconnect_ = false;
     bool stopping_ = false;
+    /// Seeds of the sessions' backoffs: drawn from one random_device when the fleet starts,
+    /// not per session in the middle of a storm.
+    std::mt19937_64 seeds_;
 };
 
 }  // namespace regcenter::bench

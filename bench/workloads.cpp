@@ -178,8 +178,13 @@ void storm_workload(const bench_run& b) {
                     }
                     restarted = true;
                 });
-                while (!restarted) {
-                    fleet.hold(std::chrono::milliseconds(1));
+                try {
+                    while (!restarted) {
+                        fleet.hold(std::chrono::milliseconds(1));
+                    }
+                } catch (...) {
+                    restart.join();  // a joinable thread must not be destroyed
+                    throw;
                 }
                 restart.join();
                 if (failed) {

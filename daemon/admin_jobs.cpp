@@ -8,12 +8,16 @@
 #include "center_state.hpp"
 #include "job.hpp"
 #include "regcenter/common/base64.hpp"
-#include "regcenter/common/json_text.hpp"
 #include "regcenter/common/time_format.hpp"
 #include "regcenter/common/utf8.hpp"
+#include "regcenter/proto/json_text.hpp"
 
 namespace regcenter::admin {
 namespace json = boost::json;
+using proto::append_json_key;
+using proto::append_json_member;
+using proto::append_json_number;
+using proto::append_json_string;
 namespace {
 
 constexpr std::size_t default_list_limit = 100;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <memory>
 
 #include "center_state.hpp"
@@ -115,6 +116,7 @@ std::string start_fan_out(center_state& state, fan_out_request request,
         targets.push_back(t.master);
     }
     std::vector<std::shared_ptr<master_session>> sessions = std::move(plan.sessions);
+    assert(sessions.size() == targets.size());
     job_record record;
     record.kind = "fan-out";
     record.action = request.action;

@@ -7,7 +7,7 @@
 
 #include <boost/json.hpp>
 
-#include "regcenter/common/json_text.hpp"
+#include "regcenter/proto/json_text.hpp"
 #include "regcenter/proto/messages.hpp"
 #include "regcenter/proto/protocol.hpp"
 #include "regcenter/proto/service.hpp"

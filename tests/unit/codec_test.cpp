@@ -1,8 +1,12 @@
 // The protocol codec: round trips, exact wire forms, and every kind of bad frame.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include <boost/json.hpp>
 
+#include "regcenter/proto/json_text.hpp"
 #include "regcenter/proto/messages.hpp"
 #include "regcenter/proto/protocol.hpp"
 
@@ -194,6 +198,49 @@ TEST(codec, command_names) {
     EXPECT_EQ(command_name(auth{}), "auth");
     EXPECT_EQ(command_name(auth_success{}), "auth-success");
     EXPECT_EQ(command_name(unknown{"x", {}}), "x");
+}
+
+TEST(json_text, strings_are_escaped_as_boost_json_escapes_them) {
+    // Every byte value, then the ones that need care one by one, then UTF-8.
+    std::string every_byte;
+    for (int c = 0; c < 256; ++c) {
+        every_byte += static_cast<char>(c);
+    }
+    for (const std::string& value :
+         {every_byte, std::string(), std::string("plain"), std::string("q\"b\\s/"),
+          std::string("\b\f\n\r\t") + '\0' + "\x01\x1f\x7f",
+          std::string("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80")}) {
+        std::string out;
+        append_json_string(out, value);
+        EXPECT_EQ(out, boost::json::serialize(boost::json::string_view(value)));
+    }
+}
+
+TEST(json_text, numbers_and_keys_match_boost_json) {
+    for (const std::uint64_t n : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{10},
+                                  std::uint64_t{18446744073709551615ull}}) {
+        std::string out;
+        append_json_number(out, n);
+        EXPECT_EQ(out, boost::json::serialize(boost::json::value(n)));
+    }
+    for (const std::int64_t n :
+         {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1234},
+          std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+        std::string out;
+        append_json_number(out, n);
+        EXPECT_EQ(out, boost::json::serialize(boost::json::value(n)));
+    }
+    // A key right after an opening brace takes no comma; after a value it does.
+    std::string out = "{";
+    append_json_key(out, "a");
+    append_json_number(out, std::uint64_t{1});
+    append_json_key(out, "b");
+    out += "[]";
+    append_json_key(out, "c");
+    out += "[{";
+    append_json_member(out, "d", "e");
+    out += "}]}";
+    EXPECT_EQ(out, R"({"a":1,"b":[],"c":[{"d":"e"}]})");
 }
 
 }  // namespace

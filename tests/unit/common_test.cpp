@@ -1,17 +1,11 @@
-// Shared utilities: SHA-256 against FIPS test vectors, fingerprints, ids, time, token store,
-// JSON text.
+// Shared utilities: SHA-256 against FIPS test vectors, fingerprints, ids, time, token store.
 // Duration and size parsing is tested with the configuration (config_test.cpp).
 #include <gtest/gtest.h>
 
-#include <cstdint>
-#include <limits>
 #include <regex>
 #include <set>
 
-#include <boost/json.hpp>
-
 #include "regcenter/common/base64.hpp"
-#include "regcenter/common/json_text.hpp"
 #include "regcenter/common/random_id.hpp"
 #include "regcenter/common/sha256.hpp"
 #include "regcenter/common/time_format.hpp"
@@ -118,47 +112,6 @@ TEST(units, parse_whole_number_takes_digits_only) {
     for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1.0", "0x10", "18446744073709551616"}) {
         EXPECT_FALSE(parse_whole_number(bad)) << '"' << bad << '"';
     }
-}
-
-TEST(json_text, strings_are_escaped_as_boost_json_escapes_them) {
-    // Every byte value, then the ones that need care one by one, then UTF-8.
-    std::string every_byte;
-    for (int c = 0; c < 256; ++c) {
-        every_byte += static_cast<char>(c);
-    }
-    for (const std::string& value :
-         {every_byte, std::string(), std::string("plain"), std::string("q\"b\\s/"),
-          std::string("\b\f\n\r\t") + '\0' + "\x01\x1f\x7f",
-          std::string("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80")}) {
-        std::string out;
-        append_json_string(out, value);
-        EXPECT_EQ(out, boost::json::serialize(boost::json::string_view(value)));
-    }
-}
-
-TEST(json_text, numbers_and_keys_match_boost_json) {
-    for (const std::uint64_t n : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{10},
-                                  std::uint64_t{18446744073709551615ull}}) {
-        std::string out;
-        append_json_number(out, n);
-        EXPECT_EQ(out, boost::json::serialize(boost::json::value(n)));
-    }
-    for (const std::int64_t n :
-         {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1234},
-          std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
-        std::string out;
-        append_json_number(out, n);
-        EXPECT_EQ(out, boost::json::serialize(boost::json::value(n)));
-    }
-    // A key after an opening brace or bracket takes no comma; after a value it does.
-    std::string out = "{";
-    append_json_key(out, "a");
-    append_json_number(out, std::uint64_t{1});
-    append_json_key(out, "b");
-    out += "[]";
-    append_json_key(out, "c");
-    out += "{}}";
-    EXPECT_EQ(out, R"({"a":1,"b":[],"c":{}})");
 }
 
 }  // namespace

@@ -64,10 +64,11 @@ TEST(job_json, a_finished_fan_out_is_written_as_its_tree_would_serialize) {
     job.selector = json::parse(R"({"labels":{"zone":"eu-1"}})");
     job.started_by = "admin:sha256:abc";
     job.done = true;
+    job.outputs_dropped = true;
     job.duration = std::chrono::milliseconds(1500);
     job.results.push_back(result("a1", job_status::ok, "text with \"quotes\", \\ and \t tab"));
     job.results.push_back(result("a2", job_status::ok, std::string("\xff\x00\x01 binary", 10)));
-    auto failed = result("a3", job_status::error, "");
+    auto failed = result("a3", job_status::error, "partial output before it failed");
     failed.error = std::make_shared<const job_error>(job_error{"boom", "it \"failed\"\x01"});
     job.results.push_back(std::move(failed));
     job.results.push_back(result("a4", job_status::timeout, ""));
@@ -78,9 +79,21 @@ TEST(job_json, a_finished_fan_out_is_written_as_its_tree_would_serialize) {
 
     const std::string text = admin::job_to_json_text(job);
     EXPECT_EQ(text, json::serialize(expected_document(job)));
-    // Binary output went out as base64, and the text parses back to the same document.
-    EXPECT_NE(text.find(base64_encode(job.results[1].output)), std::string::npos);
-    EXPECT_EQ(json::parse(text), expected_document(job));
+
+    // The head comes from job_to_json, which the oracle shares: checked on its own here.
+    const json::object parsed = json::parse(text).as_object();
+    EXPECT_EQ(parsed.at("job"), "0123456789abcdef");
+    EXPECT_EQ(parsed.at("kind"), "fan-out");
+    EXPECT_EQ(parsed.at("state"), "done");
+    EXPECT_EQ(parsed.at("duration_ms"), 1500);
+    EXPECT_EQ(parsed.at("targets"), 5);
+    EXPECT_EQ(parsed.at("outputs_dropped"), true);
+    EXPECT_EQ(parsed.at("args"), job.args);
+    const json::array& results = parsed.at("results").as_array();
+    ASSERT_EQ(results.size(), 5u);
+    EXPECT_EQ(results[1].at("output_base64"), json::value(base64_encode(job.results[1].output)));
+    EXPECT_EQ(results[2].at("output"), "partial output before it failed");
+    EXPECT_EQ(results[2].at("error").at("code"), "boom");
 }
 
 TEST(job_json, a_job_without_results_selector_or_skipped_masters_is_still_whole) {
@@ -90,10 +103,9 @@ TEST(job_json, a_job_without_results_selector_or_skipped_masters_is_still_whole)
     job.action = "noop";
     const std::string text = admin::job_to_json_text(job);
     EXPECT_EQ(text, json::serialize(expected_document(job)));
-    const json::object parsed = json::parse(text).as_object();
-    EXPECT_TRUE(parsed.at("results").as_array().empty());
-    EXPECT_TRUE(parsed.at("skipped").as_array().empty());
-    EXPECT_FALSE(parsed.contains("selector"));
+    EXPECT_NE(text.find(R"("state":"running")"), std::string::npos);
+    EXPECT_NE(text.find(R"("args":null,"results":[],"skipped":[]})"), std::string::npos);
+    EXPECT_EQ(text.find("selector"), std::string::npos);
 }
 
 }  // namespace

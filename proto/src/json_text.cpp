@@ -1,6 +1,6 @@
-#include "regcenter/common/json_text.hpp"
+#include "regcenter/proto/json_text.hpp"
 
-namespace regcenter {
+namespace regcenter::proto {
 
 void append_json_string(std::string& out, std::string_view value) {
     static constexpr char hex[] = "0123456789abcdef";
@@ -76,4 +76,4 @@ void append_json_key(std::string& out, std::string_view name) {
     out += "\":";
 }
 
-}  // namespace regcenter
+}  // namespace regcenter::proto

@@ -1,14 +1,15 @@
 // JSON written straight into a string, for the few documents that are built per message or
-// per master on a hot path, where a boost::json tree would allocate a node per member only to
-// be serialized once. The output is byte-identical to boost::json::serialize of the same tree
-// (same escaping; members in the order the caller writes them).
+// per master on a hot path (the per-stream messages here, a fan-out's answer in the center),
+// where a boost::json tree would allocate a node per member only to be serialized once. The
+// output is byte-identical to boost::json::serialize of the same tree (same escaping; members
+// in the order the caller writes them).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace regcenter {
+namespace regcenter::proto {
 
 /// Appends `value` as a quoted JSON string, escaped as Boost.JSON does: '"' and '\\', the
 /// short escapes \b \t \n \f \r, other control characters as \u00XX; all else, UTF-8
@@ -29,4 +30,4 @@ inline void append_json_member(std::string& out, std::string_view name, std::str
     append_json_string(out, value);
 }
 
-}  // namespace regcenter
+}  // namespace regcenter::proto
