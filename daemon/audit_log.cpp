@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -134,7 +135,8 @@ std::string audit_log::file_line(const json::object& entry) {
     return text;
 }
 
-audit_log::audit_log(std::string path) {
+audit_log::audit_log(std::string path, std::uint32_t job_copies_per_second)
+    : job_copies_(job_copies_per_second) {
     reopen(std::move(path));
 }
 
@@ -270,9 +272,19 @@ void audit_log::record(const json::object& entry) {
 }
 
 void audit_log::record_job(const job_record& job) {
-    // The JSON entry only for a file; the log copy straight from the job.
-    const std::string args = args_sha256(job.args);
-    write_file([&job, &args] { return file_line(job_entry(job, args)); });
+    // The JSON entry only for a file, the log copy straight from the job, and the args' digest
+    // only when one of them is written.
+    std::optional<std::string> digest;
+    auto args = [&job, &digest]() -> const std::string& {
+        if (!digest) {
+            digest = args_sha256(job.args);
+        }
+        return *digest;
+    };
+    write_file([&job, &args] { return file_line(job_entry(job, args())); });
+    if (!admit_job_copy()) {
+        return;
+    }
     const std::string targets = logged_targets(
         job.results, [](const job_result& r) -> const std::string& { return r.master; });
     write_log({.who = job.started_by,
@@ -284,7 +296,61 @@ void audit_log::record_job(const job_record& job) {
                .targets = targets,
                .job = job.id,
                .status = job_status_word(job),
-               .args_sha256 = args});
+               .args_sha256 = args()});
+}
+
+bool audit_log::admit_job_copy() {
+    const auto now = per_second_limit::clock::now();
+    std::uint64_t skipped = 0;
+    std::uint32_t per_second = 0;
+    bool admitted = false;
+    {
+        std::lock_guard lock(copies_mutex_);
+        skipped = job_copies_.take_refused(now);
+        admitted = job_copies_.admit(now);
+        per_second = job_copies_.per_second();
+    }
+    report_skipped(skipped, per_second);
+    if (!admitted) {
+        skipped_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return admitted;
+}
+
+void audit_log::set_job_copies_per_second(std::uint32_t per_second) {
+    std::lock_guard lock(copies_mutex_);
+    job_copies_.set_per_second(per_second);
+}
+
+void audit_log::report_skipped_copies() {
+    std::uint64_t skipped = 0;
+    std::uint32_t per_second = 0;
+    {
+        std::lock_guard lock(copies_mutex_);
+        skipped = job_copies_.take_refused(per_second_limit::clock::now());
+        per_second = job_copies_.per_second();
+    }
+    report_skipped(skipped, per_second);
+}
+
+void audit_log::report_skipped(std::uint64_t skipped, std::uint32_t per_second) {
+    // Nothing to report when copies are off: the operator asked for none.
+    if (skipped == 0 || per_second == 0) {
+        return;
+    }
+    bool to_file = false;
+    {
+        std::lock_guard lock(mutex_);
+        to_file = !path_.empty();
+    }
+    std::string message = "audit: " + std::to_string(skipped) +
+                          " finished jobs over audit.log_jobs_per_second (" +
+                          std::to_string(per_second) + ") were not copied to the log; ";
+    message += to_file ? "the audit file has every entry" : "set audit.file to keep every entry";
+    const std::string count = std::to_string(skipped);
+    const std::string limit = std::to_string(per_second);
+    logging::notice(message,
+                    {{"EVENT", "audit-copies-skipped"}, {"SKIPPED", count}, {"LIMIT", limit}});
 }
 
 std::string args_sha256(const json::value& args) {

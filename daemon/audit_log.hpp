@@ -3,6 +3,12 @@
 //
 // A write error never fails or delays the admin request beyond the write and its fsync: it is
 // logged and counted, and the file is opened again for the next entry.
+//
+// The log copies of finished jobs are limited per second (audit.log_jobs_per_second): a center
+// serving thousands of calls a second would otherwise write as many log records, and journald's
+// per-service rate limit would then drop the daemon's warnings and errors with them. The file
+// always gets every entry; the log says once per second how many copies it skipped. Admin
+// changes (kicks, tokens) are always copied: they are few, and must not hide in a flood.
 #pragma once
 
 #include <atomic>
@@ -11,6 +17,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "per_second_limit.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -21,8 +29,9 @@ struct job_record;
 class audit_log {
   public:
     /// Opens `path` for appending (created with mode 0640 if missing); an empty path writes no
-    /// file. A file that can't be opened is logged and tried again at the next entry.
-    explicit audit_log(std::string path);
+    /// file. A file that can't be opened is logged and tried again at the next entry. At most
+    /// `job_copies_per_second` finished jobs a second are copied into the log (0: none).
+    audit_log(std::string path, std::uint32_t job_copies_per_second);
     ~audit_log();
     audit_log(const audit_log&) = delete;
     audit_log& operator=(const audit_log&) = delete;
@@ -36,12 +45,23 @@ class audit_log {
     void record(const boost::json::object& entry);
 
     /// The same for a finished job, with audit_job_entry(job) as the entry. The log copy is
-    /// made from the job itself: the JSON entry is built only when there is a file.
+    /// made from the job itself, and only within the per-second limit; the JSON entry is built
+    /// only when there is a file.
     void record_job(const job_record& job);
+
+    /// Changes the limit on log copies of finished jobs (SIGHUP).
+    void set_job_copies_per_second(std::uint32_t per_second);
+
+    /// Logs how many finished jobs were not copied into the log in the seconds that ended, if
+    /// any. record_job() does it too; the center's sweep calls this so that a burst is
+    /// reported when it is over even if no job follows.
+    void report_skipped_copies();
 
     /// Lines written to the file, and entries that could not be (open, write or fsync failed).
     std::uint64_t written() const { return written_.load(std::memory_order_relaxed); }
     std::uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
+    /// Finished jobs whose entry went to the file only, over the limit on log copies.
+    std::uint64_t skipped_copies() const { return skipped_.load(std::memory_order_relaxed); }
 
   private:
     /// The members of an entry that its log copy carries as fields (empty ones are left out).
@@ -54,6 +74,9 @@ class audit_log {
     /// Writes and fsyncs the line `line()` makes, if there is a file.
     void write_file(const std::function<std::string()>& line);
     static void write_log(const log_copy& entry);
+    /// Whether a finished job's entry is copied into the log now; reports earlier skips.
+    bool admit_job_copy();
+    void report_skipped(std::uint64_t skipped, std::uint32_t per_second);
     bool open_locked(std::string& problem);
     void close_locked();
 
@@ -62,6 +85,10 @@ class audit_log {
     int fd_ = -1;
     std::atomic<std::uint64_t> written_{0};
     std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::uint64_t> skipped_{0};
+
+    std::mutex copies_mutex_;  // apart from mutex_, which is held across write and fsync
+    per_second_limit job_copies_;
 };
 
 /// The entry for a finished job: who started it, with which admin request (if any), the

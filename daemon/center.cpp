@@ -243,4 +243,8 @@ void center::reopen_audit_log(std::string path) {
     impl_->state.audit().reopen(std::move(path));
 }
 
+void center::set_audit_log_jobs_per_second(std::uint32_t per_second) {
+    impl_->state.audit().set_job_copies_per_second(per_second);
+}
+
 }  // namespace regcenter

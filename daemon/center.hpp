@@ -4,6 +4,7 @@
 // mirrors the original Register class: start, stop, the connected masters, and token management.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -87,6 +88,8 @@ class center {
     /// Closes the audit file and opens `path` (on reload: after logrotate moved the old file,
     /// or a changed audit.file; empty writes no file). See docs/audit.md.
     void reopen_audit_log(std::string path);
+    /// Changes audit.log_jobs_per_second: finished jobs a second copied into the log.
+    void set_audit_log_jobs_per_second(std::uint32_t per_second);
 
     /// The shared state, for embedders and tests that need more than this facade.
     class center_state& state();

@@ -29,7 +29,7 @@ center_state::center_state(center_options options)
       deadlines_(sweep_period(), std::chrono::duration_cast<clock::duration>(
                                      std::max(options_.auth_timeout, options_.heartbeat_timeout))),
       events_(options_.event_history),
-      audit_(options_.audit_file),
+      audit_(options_.audit_file, options_.audit_log_jobs_per_second),
       jobs_(job_history_limits{.jobs = options_.job_history},
             [this](const char* type, const job_record& job) { on_job_change(type, job); }) {}
 
@@ -272,6 +272,7 @@ void center_state::sweep(clock::time_point now) {
     const bool more = due_.size() == batch;
     due_.clear();
     if (!more) {
+        audit_.report_skipped_copies();  // a burst's skipped log copies, once it is over
         return schedule_sweep();
     }
     net::post(ioc_, [this, now] {

@@ -66,6 +66,7 @@ constexpr std::uint64_t kib = 1024;
 constexpr std::uint64_t min_max_message = kib;
 constexpr std::uint64_t max_max_message = kib * kib * kib;
 constexpr unsigned max_auth_failures = 1'000'000;
+constexpr unsigned max_audit_copies = 1'000'000;
 constexpr std::string_view log_levels[] = {"debug", "info", "notice", "warning", "error"};
 
 std::string format_size(std::uint64_t bytes) {
@@ -326,6 +327,12 @@ const setting settings[] = {
          return d.center.audit_file.empty() ? std::string("none") : d.center.audit_file;
      },
      [](daemon_config& c, const std::vector<std::string>& v) { c.center.audit_file = single(v); }},
+    {"audit.log_jobs_per_second", "N", false,
+     "Finished jobs a second whose audit entry is also logged; 0: none.",
+     [](const daemon_config& d) { return std::to_string(d.center.audit_log_jobs_per_second); },
+     [](daemon_config& c, const std::vector<std::string>& v) {
+         c.center.audit_log_jobs_per_second = whole_number(single(v), 0, max_audit_copies);
+     }},
 };
 
 const setting* find_setting(std::string_view key) {

@@ -72,6 +72,7 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
     c.set_tokens(now.auth_tokens);
     c.set_admin_token(now.admin_token);
     c.reopen_audit_log(now.audit_file);  // also after logrotate moved the file away
+    c.set_audit_log_jobs_per_second(now.audit_log_jobs_per_second);
     logging::set_level(level_of(fresh.config));
     const bool needs_restart =
         was.listen != now.listen || was.admin_listen != now.admin_listen ||
@@ -88,7 +89,8 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
         was.admin_metrics_public != now.admin_metrics_public;
     if (needs_restart) {
         logging::warning(
-            "reload: only tokens, the admin token, log.level and audit.file change on SIGHUP; "
+            "reload: only tokens, the admin token, log.level and the audit settings change on "
+            "SIGHUP; "
             "the other changed settings (listen addresses, auth, heartbeat, limits, streams, "
             "jobs, events, cluster, log.sink) take effect after a restart",
             {{"EVENT", "reload"}});
@@ -99,6 +101,7 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
     current.center.auth_tokens = now.auth_tokens;
     current.center.admin_token = now.admin_token;
     current.center.audit_file = now.audit_file;
+    current.center.audit_log_jobs_per_second = now.audit_log_jobs_per_second;
     current.log_level = fresh.config.log_level;
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -23,6 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
+
+// Log copies of finished jobs a second: more than any test here makes.
+constexpr std::uint32_t copies = 100;
 
 class audit_log_test : public ::testing::Test {
   protected:
@@ -56,7 +60,7 @@ TEST_F(audit_log_test, appends_one_json_line_per_entry_with_the_time_first) {
     {
         std::ofstream(file) << R"({"earlier":"line"})" << '\n';  // appended to, never truncated
     }
-    audit_log log(file.string());
+    audit_log log(file.string(), copies);
     log.record({{"who", "admin:sha256:0011223344556677"},
                 {"what", "kick"},
                 {"targets", json::array{"a"}}});
@@ -78,7 +82,7 @@ TEST_F(audit_log_test, appends_one_json_line_per_entry_with_the_time_first) {
 
 TEST_F(audit_log_test, creates_a_file_others_cannot_read) {
     const fs::path file = dir_ / "new.log";
-    audit_log log(file.string());
+    audit_log log(file.string(), copies);
     struct stat st {};
     ASSERT_EQ(::stat(file.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0007, 0u);
@@ -86,7 +90,7 @@ TEST_F(audit_log_test, creates_a_file_others_cannot_read) {
 }
 
 TEST_F(audit_log_test, without_a_path_nothing_is_written_and_nothing_fails) {
-    audit_log log("");
+    audit_log log("", copies);
     log.record({{"what", "kick"}});
     EXPECT_EQ(log.written(), 0u);
     EXPECT_EQ(log.errors(), 0u);
@@ -95,7 +99,7 @@ TEST_F(audit_log_test, without_a_path_nothing_is_written_and_nothing_fails) {
 
 TEST_F(audit_log_test, reopen_after_a_rename_starts_a_new_file) {
     const fs::path file = dir_ / "audit.log";
-    audit_log log(file.string());
+    audit_log log(file.string(), copies);
     log.record({{"what", "first"}});
     fs::rename(file, dir_ / "audit.log.1");  // what logrotate does
     log.record({{"what", "second"}});        // still the renamed file, as with any open file
@@ -121,7 +125,7 @@ TEST_F(audit_log_test, reopen_after_a_rename_starts_a_new_file) {
 
 TEST_F(audit_log_test, an_unwritable_file_is_counted_and_retried_at_the_next_entry) {
     const fs::path file = dir_ / "missing-folder" / "audit.log";
-    audit_log log(file.string());  // the open fails: counted, not thrown
+    audit_log log(file.string(), copies);  // the open fails: counted, not thrown
     EXPECT_EQ(log.errors(), 1u);
     log.record({{"what", "lost"}});
     EXPECT_EQ(log.errors(), 2u);
@@ -237,7 +241,7 @@ std::string without_time(const std::string& line) {
 TEST_F(audit_log_test, a_job_s_entry_and_log_copy_are_those_of_its_json_entry) {
     const job_record job = finished_call();
     const fs::path file = dir_ / "audit.jsonl";
-    audit_log log(file.string());
+    audit_log log(file.string(), copies);
 
     std::ostringstream captured;
     std::streambuf* const console = std::clog.rdbuf(captured.rdbuf());
@@ -269,6 +273,50 @@ TEST_F(audit_log_test, a_job_s_entry_and_log_copy_are_those_of_its_json_entry) {
     }
     EXPECT_EQ(entries[0], entries[1]);
     EXPECT_EQ(entries[0], audit_job_entry(job));
+}
+
+// Over audit.log_jobs_per_second, a job's entry still reaches the file but not the log; the
+// log says how many it skipped once their second is over.
+TEST_F(audit_log_test, job_copies_in_the_log_are_limited_and_the_skipped_ones_reported) {
+    const job_record job = finished_call();
+    const fs::path file = dir_ / "audit.jsonl";
+    audit_log log(file.string(), 2);
+
+    std::ostringstream captured;
+    std::streambuf* const console = std::clog.rdbuf(captured.rdbuf());
+    for (int i = 0; i < 5; ++i) {
+        log.record_job(job);
+    }
+    log.record({{"who", "admin:sha256:0011223344556677"}, {"what", "kick"}});  // never limited
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (captured.str().find("EVENT=audit-copies-skipped") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+        log.report_skipped_copies();
+    }
+    log.report_skipped_copies();  // reported once only
+    std::clog.rdbuf(console);
+
+    std::size_t copies = 0;
+    std::size_t reports = 0;
+    std::string report;
+    std::istringstream in(captured.str());
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("EVENT=audit ") != std::string::npos || line.ends_with("EVENT=audit")) {
+            ++copies;
+        }
+        if (line.find("EVENT=audit-copies-skipped") != std::string::npos) {
+            ++reports;
+            report = line;
+        }
+    }
+    EXPECT_EQ(copies, 3u) << captured.str();  // two jobs and the kick
+    ASSERT_EQ(reports, 1u) << captured.str();
+    EXPECT_NE(report.find("SKIPPED=3"), std::string::npos) << report;
+    EXPECT_NE(report.find("LIMIT=2"), std::string::npos) << report;
+    EXPECT_NE(report.find("the audit file has every entry"), std::string::npos) << report;
+    EXPECT_EQ(log.skipped_copies(), 3u);
+    EXPECT_EQ(lines(file).size(), 6u);
 }
 
 }  // namespace

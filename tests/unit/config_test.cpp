@@ -128,6 +128,7 @@ TEST_F(config, defaults_without_arguments) {
     EXPECT_EQ(c.log_sink, "auto");
     EXPECT_EQ(c.journal_socket, "/run/systemd/journal/socket");
     EXPECT_EQ(c.center.audit_file, "");
+    EXPECT_EQ(c.center.audit_log_jobs_per_second, 100u);
     EXPECT_EQ(c.config_file, "");
 }
 
@@ -441,6 +442,12 @@ TEST_F(config, bad_number_names_key) {
                     "--events.watcher_queue: invalid number \"many\"");
     EXPECT_CONTAINS(yaml_error("events:\n  watcher_queue: 0\n"),
                     ":2: events.watcher_queue: number \"0\" out of range");
+    EXPECT_EQ(error_of({"--audit.log_jobs_per_second=lots"}),
+              "config error: --audit.log_jobs_per_second: invalid number \"lots\" (expected a "
+              "whole number from 0 to 1000000)");
+    EXPECT_CONTAINS(yaml_error("audit:\n  log_jobs_per_second: 1000001\n"),
+                    ":2: audit.log_jobs_per_second: number \"1000001\" out of range");
+    EXPECT_EQ(load({"--audit.log_jobs_per_second=0"}).center.audit_log_jobs_per_second, 0u);
 }
 
 TEST_F(config, addresses_are_host_colon_port) {
