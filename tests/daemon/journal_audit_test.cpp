@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -326,6 +327,75 @@ TEST(regcenterd_audit, token_add_action_call_and_kick_are_audited_and_sighup_reo
         EXPECT_EQ(files.find(secret), std::string::npos) << secret;
         EXPECT_EQ(daemon.output().find(secret), std::string::npos) << secret;
     }
+}
+
+// audit.log_jobs_per_second: every job reaches the file, only so many a second the log, and the
+// log says how many it skipped; SIGHUP changes the limit (0: no copies, no reports).
+TEST(regcenterd_audit, job_copies_in_the_log_are_limited_per_second_and_the_rest_counted) {
+    const fs::path dir = temp_dir();
+    const fs::path config = dir / "regcenterd.yaml";
+    const fs::path audit = dir / "audit.log";
+    const std::string audit_section = "audit:\n  file: " + audit.string() + "\n";
+    write_file(config, config_yaml("  level: notice\n  sink: console\n",
+                                   audit_section + "  log_jobs_per_second: 2\n"));
+    child_process daemon({REGCENTERD_PATH, "--config", config.string()});
+    const auto listening = daemon.wait_for_line(
+        R"(center listening MASTERS_ADDR=(127\.0\.0\.1:\d+) ADMIN_ADDR=(127\.0\.0\.1:\d+))", 20s);
+    ASSERT_TRUE(listening) << daemon.output();
+    const auto admin = loopback((*listening)[2]);
+
+    // Fan-outs that match no master: jobs that finish at once.
+    auto fan_outs = [&](std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const http_result r = http_call(admin, http::verb::post, "/v1/actions/echo",
+                                            admin_secret, R"({"selector":{"name":"nobody"}})");
+            ASSERT_EQ(r.status, 200u) << r.body;
+        }
+    };
+    auto count = [&](const std::string& part) {
+        std::size_t n = 0;
+        for (std::size_t at = daemon.output().find(part); at != std::string::npos;
+             at = daemon.output().find(part, at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    // The skipped copies the log reported, over all its reports.
+    auto reported_skips = [&] {
+        static const std::regex report(
+            R"(were not copied to the log; the audit file has every entry )"
+            R"(EVENT=audit-copies-skipped SKIPPED=(\d+) LIMIT=2)");
+        const std::string out = daemon.output();
+        std::size_t n = 0;
+        for (std::sregex_iterator it(out.begin(), out.end(), report), end; it != end; ++it) {
+            n += std::stoul((*it)[1]);
+        }
+        return n;
+    };
+    constexpr std::size_t jobs = 12;
+    fan_outs(jobs);
+    // With no job after them, the sweep reports the last skipped ones once their second ends.
+    const bool all_accounted =
+        wait_for([&] { return count("EVENT=audit WHO=") + reported_skips() == jobs; }, 10s);
+    ASSERT_TRUE(all_accounted) << daemon.output();
+    const std::size_t copied = count("EVENT=audit WHO=");
+    EXPECT_GE(copied, 2u) << daemon.output();
+    EXPECT_GT(reported_skips(), 0u) << daemon.output();
+    EXPECT_EQ(audit_lines(audit).size(), jobs);
+    const std::size_t reports = count("EVENT=audit-copies-skipped");
+
+    // 0 on SIGHUP: no copies and no reports; the file still gets every job.
+    write_file(config, config_yaml("  level: notice\n  sink: console\n",
+                                   audit_section + "  log_jobs_per_second: 0\n"));
+    const std::size_t mark = daemon.line_count();
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(daemon.wait_for_line("configuration reloaded", 10s, mark)) << daemon.output();
+    fan_outs(3);
+    EXPECT_EQ(audit_lines(audit).size(), jobs + 3);
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait_exit(15s), 0) << daemon.output();
+    EXPECT_EQ(count("EVENT=audit WHO="), copied) << daemon.output();
+    EXPECT_EQ(count("EVENT=audit-copies-skipped"), reports) << daemon.output();
 }
 
 }  // namespace
