@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "per_second_limit.hpp"
-
 #include <boost/json/object.hpp>
+
+#include "per_second_limit.hpp"
 
 namespace regcenter {
 

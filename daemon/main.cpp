@@ -89,10 +89,9 @@ void reload(center& c, const std::vector<std::string>& args, daemon_config& curr
         was.admin_metrics_public != now.admin_metrics_public;
     if (needs_restart) {
         logging::warning(
-            "reload: only tokens, the admin token, log.level and the audit settings change on "
-            "SIGHUP; "
-            "the other changed settings (listen addresses, auth, heartbeat, limits, streams, "
-            "jobs, events, cluster, log.sink) take effect after a restart",
+            "reload: only tokens, the admin token, log.level and the audit settings change "
+            "on SIGHUP; the other changed settings (listen addresses, auth, heartbeat, limits, "
+            "streams, jobs, events, cluster, log.sink) take effect after a restart",
             {{"EVENT", "reload"}});
     }
     logging::notice("configuration reloaded", {{"TOKENS", std::to_string(now.auth_tokens.size())},

@@ -14,8 +14,9 @@ class per_second_limit {
 
     explicit per_second_limit(std::uint32_t per_second) : per_second_(per_second) {}
 
-    /// Whether one more may pass at `now`: at most per_second() in each second from the first
-    /// admission of that second. A refusal is counted for take_refused().
+    /// Whether one more may pass at `now`: at most per_second() in each second, a second
+    /// starting at the first call after the previous one ended. A refusal is counted for
+    /// take_refused().
     bool admit(clock::time_point now) {
         roll(now);
         if (used_ < per_second_) {
