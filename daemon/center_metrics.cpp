@@ -132,6 +132,18 @@ center_metrics::center_metrics(center_state& state)
                         [&state, count] { return count(state.call_sessions()); });
     registry_.add_gauge("regcenter_jobs_running", "Jobs (calls, fan-outs, streams) running.",
                         [&state, count] { return count(state.jobs().running()); });
+    registry_.add_counter_fn("regcenter_audit_entries_written_total",
+                             "Audit entries appended to audit.file and fsynced.",
+                             [&state] { return static_cast<double>(state.audit().written()); });
+    registry_.add_counter_fn(
+        "regcenter_audit_write_errors_total",
+        "Audit entries that could not be written to audit.file (open, write or fsync failed).",
+        [&state] { return static_cast<double>(state.audit().errors()); });
+    registry_.add_counter_fn(
+        "regcenter_audit_log_copies_skipped_total",
+        "Finished jobs whose audit entry was not copied into the log, over "
+        "audit.log_jobs_per_second.",
+        [&state] { return static_cast<double>(state.audit().skipped_copies()); });
 }
 
 void center_metrics::disconnected(disconnect_reason why) {

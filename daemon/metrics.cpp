@@ -119,7 +119,8 @@ void append_series(std::string& out, std::string_view name, std::string_view suf
     out += '}';
 }
 
-struct gauge_fn {
+// A gauge, or a counter something else keeps: read when scraped.
+struct scraped_value {
     std::function<double()> read;
     std::vector<std::string> label_names;
     std::vector<std::string> label_values;
@@ -176,7 +177,7 @@ struct registry::entry {
     std::string name;
     std::string help;
     const char* type = "untyped";
-    std::variant<std::monostate, family<counter>, family<histogram>, gauge_fn> metric;
+    std::variant<std::monostate, family<counter>, family<histogram>, scraped_value> metric;
 };
 
 registry::registry() = default;
@@ -225,15 +226,25 @@ family<histogram>& registry::add_histogram_family(std::string name, std::string 
 
 void registry::add_gauge(std::string name, std::string help, std::function<double()> read,
                          label_pairs labels) {
-    gauge_fn g;
+    add_read_at_scrape(std::move(name), std::move(help), "gauge", std::move(read),
+                       std::move(labels));
+}
+
+void registry::add_counter_fn(std::string name, std::string help, std::function<double()> read) {
+    add_read_at_scrape(std::move(name), std::move(help), "counter", std::move(read), {});
+}
+
+void registry::add_read_at_scrape(std::string name, std::string help, const char* type,
+                                  std::function<double()> read, label_pairs labels) {
+    scraped_value g;
     g.read = std::move(read);
     for (auto& [label, value] : labels) {
         g.label_names.push_back(std::move(label));
         g.label_values.push_back(std::move(value));
     }
     check_names(name, g.label_names);
-    entry& e = add(std::move(name), std::move(help), "gauge");
-    e.metric.emplace<gauge_fn>(std::move(g));
+    entry& e = add(std::move(name), std::move(help), type);
+    e.metric.emplace<scraped_value>(std::move(g));
 }
 
 std::string registry::render() const {
@@ -288,10 +299,10 @@ std::string registry::render() const {
                 append_number(out, counts.back());
                 out += '\n';
             });
-        } else if (const auto* gauge = std::get_if<gauge_fn>(&e->metric)) {
-            append_series(out, e->name, "", gauge->label_names, gauge->label_values);
+        } else if (const auto* value = std::get_if<scraped_value>(&e->metric)) {
+            append_series(out, e->name, "", value->label_names, value->label_values);
             out += ' ';
-            append_number(out, gauge->read());
+            append_number(out, value->read());
             out += '\n';
         }
     }

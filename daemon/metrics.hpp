@@ -152,6 +152,9 @@ class registry {
     /// `labels` are constant (e.g. build_info's version).
     void add_gauge(std::string name, std::string help, std::function<double()> read,
                    label_pairs labels = {});
+    /// A counter whose value is read when scraped, for counts something else already keeps
+    /// (the audit log's): the reader must only ever grow.
+    void add_counter_fn(std::string name, std::string help, std::function<double()> read);
 
     /// The text exposition format 0.0.4: HELP and TYPE for each metric, then its samples.
     std::string render() const;
@@ -161,6 +164,8 @@ class registry {
     std::vector<std::unique_ptr<entry>> entries_;
 
     entry& add(std::string name, std::string help, const char* type);
+    void add_read_at_scrape(std::string name, std::string help, const char* type,
+                            std::function<double()> read, label_pairs labels);
 };
 
 /// "Content-Type" of the exposition.

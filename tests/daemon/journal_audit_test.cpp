@@ -383,6 +383,18 @@ TEST(regcenterd_audit, job_copies_in_the_log_are_limited_per_second_and_the_rest
     EXPECT_GT(reported_skips(), 0u) << daemon.output();
     EXPECT_EQ(audit_lines(audit).size(), jobs);
     const std::size_t reports = count("EVENT=audit-copies-skipped");
+    const http_result scraped = http_call(admin, http::verb::get, "/metrics", admin_secret);
+    ASSERT_EQ(scraped.status, 200u) << scraped.body;
+    EXPECT_NE(
+        scraped.body.find("\nregcenter_audit_entries_written_total " + std::to_string(jobs) + "\n"),
+        std::string::npos)
+        << scraped.body;
+    EXPECT_NE(scraped.body.find("\nregcenter_audit_log_copies_skipped_total " +
+                                std::to_string(reported_skips()) + "\n"),
+              std::string::npos)
+        << scraped.body;
+    EXPECT_NE(scraped.body.find("\nregcenter_audit_write_errors_total 0\n"), std::string::npos)
+        << scraped.body;
 
     // 0 on SIGHUP: no copies and no reports; the file still gets every job.
     write_file(config, config_yaml("  level: notice\n  sink: console\n",

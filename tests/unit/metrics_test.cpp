@@ -58,6 +58,18 @@ TEST(metrics, the_exposition_has_help_type_and_escaped_samples) {
               "test_temperature -1.5\n");
 }
 
+TEST(metrics, a_counter_kept_elsewhere_is_read_at_each_scrape_and_typed_counter) {
+    registry r;
+    double kept = 7;
+    r.add_counter_fn("test_written_total", "Written.", [&kept] { return kept; });
+    EXPECT_EQ(r.render(),
+              "# HELP test_written_total Written.\n"
+              "# TYPE test_written_total counter\n"
+              "test_written_total 7\n");
+    kept = 9;
+    EXPECT_NE(r.render().find("\ntest_written_total 9\n"), std::string::npos);
+}
+
 TEST(metrics, a_family_without_series_still_has_help_and_type) {
     registry r;
     r.add_counter_family("test_empty_total", "Nothing yet.", {"reason"});
