@@ -58,6 +58,15 @@ std::string config_yaml(const std::string& log_section, const std::string& extra
     return text;
 }
 
+// How often `part` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& part) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
 tcp::endpoint loopback(const std::string& address) {
     const auto colon = address.rfind(':');
     return {net::ip::make_address(address.substr(0, colon)),
@@ -188,12 +197,7 @@ TEST(regcenterd_journal, a_missing_journal_is_reported_once_and_the_daemon_runs_
     EXPECT_EQ(http_call(admin, http::verb::get, "/v1/masters", admin_secret).status, 200u);
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait_exit(15s), 0) << daemon.output();
-    std::size_t reports = 0;
-    for (std::size_t at = daemon.output().find("cannot send log records"); at != std::string::npos;
-         at = daemon.output().find("cannot send log records", at + 1)) {
-        ++reports;
-    }
-    EXPECT_EQ(reports, 1u) << daemon.output();
+    EXPECT_EQ(occurrences(daemon.output(), "cannot send log records"), 1u) << daemon.output();
 }
 
 // ---- the audit file ---------------------------------------------------------------------------
@@ -352,14 +356,7 @@ TEST(regcenterd_audit, job_copies_in_the_log_are_limited_per_second_and_the_rest
             ASSERT_EQ(r.status, 200u) << r.body;
         }
     };
-    auto count = [&](const std::string& part) {
-        std::size_t n = 0;
-        for (std::size_t at = daemon.output().find(part); at != std::string::npos;
-             at = daemon.output().find(part, at + 1)) {
-            ++n;
-        }
-        return n;
-    };
+    auto count = [&](const std::string& part) { return occurrences(daemon.output(), part); };
     // The skipped copies the log reported, over all its reports.
     auto reported_skips = [&] {
         static const std::regex report(
